@@ -1,0 +1,108 @@
+"""The library entry points: load a Compose project, convert it, list the targets."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .backends import TARGETS, ConvertOptions, ConvertResult
+from .diagnostics import Collector, ComposeError, Diagnostic, Level
+from .model import Project
+from .sourcemap import SourceMap
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A loaded project with what was said while loading it and where each key came from."""
+
+    project: Project
+    sources: SourceMap = field(compare=False)
+    diagnostics: tuple[Diagnostic, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def load_project(
+    paths: Sequence[str] | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    working_dir: str | None = None,
+    project_name: str | None = None,
+    env_files: Sequence[str] = (),
+    profiles: Sequence[str] = (),
+    interpolate: bool = True,
+) -> Loaded:
+    """Load a project as Docker Compose does, keeping the source map and diagnostics."""
+    from .finalize import apply_profiles, check_consistency, prune_unused, resolve_environment
+    from .loader import LoadOptions, load_dict
+    from .model import decode_project
+
+    if isinstance(paths, str):
+        paths = [paths]
+    environ = dict(environ if environ is not None else {})
+    options = LoadOptions(
+        files=tuple(paths or ()),
+        working_dir=working_dir,
+        project_name=project_name,
+        env_files=tuple(env_files),
+        profiles=tuple(profiles),
+        interpolate=interpolate,
+        environ=environ,
+    )
+    raw = load_dict(options)
+    project = decode_project(raw.data, raw.sourcemap, working_dir=raw.working_dir, files=tuple(raw.files))
+    active = tuple(raw.profiles)
+    out = Collector(list(getattr(raw, "diagnostics", ()) or ()))
+    project, disabled = apply_profiles(project, active)
+    project = check_consistency(project, disabled, raw.sourcemap, out)
+    out.raise_if_errors()
+    project = prune_unused(project)
+    project = resolve_environment(project, raw.environment, _read_text, raw.sourcemap, out)
+    out.raise_if_errors()
+    return Loaded(project, raw.sourcemap, tuple(out.items), raw.environment)
+
+
+def load(paths: Sequence[str] | str | None = None, **kwargs: Any) -> Project:
+    """Load a Compose project into the model; raises ComposeError with every problem found."""
+    return load_project(paths, **kwargs).project
+
+
+def targets() -> list[str]:
+    """The names of the conversion targets, in a stable order."""
+    return sorted(TARGETS)
+
+
+def convert(project: Project | Loaded, target: str, options: ConvertOptions | None = None) -> ConvertResult:
+    """Convert a project with the named backend; diagnostics get positions when sources are known."""
+    if target not in TARGETS:
+        from .suggest import suggest
+
+        hint = suggest(target, list(TARGETS))
+        raise ComposeError(Diagnostic("unknown-target", Level.ERROR, f"unknown target {target!r}", (),
+                                      None, f"did you mean {hint!r}?" if hint else None))
+    sources = project.sources if isinstance(project, Loaded) else None
+    model = project.project if isinstance(project, Loaded) else project
+    result = TARGETS[target].load()(model, options or ConvertOptions())
+    if sources is None:
+        return result
+    placed = tuple(d if d.position or not d.path else dataclasses.replace(d, position=sources.get(d.path))
+                   for d in result.diagnostics)
+    return dataclasses.replace(result, diagnostics=placed)
+
+
+def process_environ() -> dict[str, str]:
+    """The calling process's environment, for callers that want Compose's default behaviour."""
+    return dict(os.environ)
+
+
+__all__ = ["Loaded", "load", "load_project", "convert", "targets", "process_environ", "ConvertOptions",
+           "ConvertResult", "Iterable"]

@@ -1,0 +1,109 @@
+"""Helpers that more than one backend needs: names, ports, restart policies, dependency order."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Iterable
+
+from ..diagnostics import Diagnostic, KeyPath, Level
+from ..model import Project, Service
+from ..model.types import Port
+
+
+def diag(code: str, level: Level, message: str, path: KeyPath = (), hint: str | None = None) -> Diagnostic:
+    """A backend diagnostic; positions are filled in later from the source map by key path."""
+    return Diagnostic(code, level, message, tuple(path), None, hint)
+
+
+def stable_hash(text: str, length: int = 8) -> str:
+    """A short hash that is the same on every machine and Python run."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+_DNS1123_INVALID = re.compile(r"[^a-z0-9-]+")
+
+
+def dns1123_label(name: str, max_len: int = 63) -> str:
+    """A valid DNS-1123 label for name: lowercase, [a-z0-9-], alphanumeric ends, at most max_len.
+
+    Names that had to change in a lossy way (or were too long) get a stable hash suffix so
+    that two different inputs never map to the same output by accident.
+    """
+    low = name.lower()
+    clean = _DNS1123_INVALID.sub("-", low).strip("-")
+    clean = re.sub(r"-{2,}", "-", clean)
+    lossy = clean != low and clean != name.replace("_", "-").lower() or not clean
+    if not clean:
+        clean = "x"
+    if lossy or len(clean) > max_len:
+        suffix = stable_hash(name, 6)
+        clean = clean[: max_len - len(suffix) - 1].rstrip("-") + "-" + suffix
+        if clean.startswith("-"):
+            clean = "x" + clean
+    return clean
+
+
+def dns1123_subdomain(name: str) -> str:
+    """A valid DNS-1123 subdomain (dots allowed, at most 253 characters)."""
+    parts = [dns1123_label(p) for p in name.split(".") if p]
+    joined = ".".join(parts) or "x"
+    if len(joined) > 253:
+        joined = dns1123_label(name, 253)
+    return joined
+
+
+def expand_published(port: Port) -> list[tuple[int | None, int | None]]:
+    """(published, target) pairs for a port; published ranges expand one by one."""
+    target = port.target
+    pub = port.published
+    if not pub:
+        return [(None, target)]
+    if "-" in pub:
+        lo, _, hi = pub.partition("-")
+        try:
+            a, b = int(lo), int(hi)
+        except ValueError:
+            return [(None, target)]
+        return [(p, target) for p in range(a, b + 1)]
+    try:
+        return [(int(pub), target)]
+    except ValueError:
+        return [(None, target)]
+
+
+def restart_policy(restart: str | None) -> tuple[str, int | None]:
+    """Split Compose's restart value: ("no"|"always"|"on-failure"|"unless-stopped", max retries)."""
+    if not restart:
+        return "no", None
+    name, _, count = restart.partition(":")
+    return name, (int(count) if count.isdigit() else None)
+
+
+def dependency_order(project: Project) -> list[str]:
+    """Service names in start order: dependencies first, ties broken by name (deterministic)."""
+    services = project.services
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            return  # a cycle; the loader rejects cycles, so this is only defensive
+        state[name] = 1
+        for dep in sorted(services[name].depends_on):
+            if dep in services:
+                visit(dep)
+        state[name] = 2
+        order.append(name)
+
+    for name in sorted(services):
+        visit(name)
+    return order
+
+
+def named_volumes(service: Service) -> Iterable[str]:
+    for m in service.volumes:
+        if m.type == "volume" and m.source:
+            yield m.source

@@ -1,0 +1,29 @@
+"""Field declarations for the model: the Compose key, how to decode it, and when it is omitted."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+MISSING = dataclasses.MISSING
+
+
+def fld(key: str, kind: Any, *, default: Any = None, factory: Any = MISSING, omit: bool = True,
+        ptr: bool = False, compare: bool = True, json_key: str | None = None) -> Any:
+    """Declare a model field.
+
+    key: the Compose key; kind: decoder/encoder kind (a string, or a model class, or
+    ("list"|"map"|"map_nullable", class)); omit: Go's omitempty (zero values are not printed);
+    ptr: the field is optional in Compose's own model, so a zero value is still printed when set;
+    json_key: the name `docker compose config --format json` prints, where it differs from key.
+    """
+    meta = {"key": key, "kind": kind, "omit": omit, "ptr": ptr, "json_key": json_key or key}
+    if factory is not MISSING:
+        return dataclasses.field(default_factory=factory, metadata=meta, compare=compare)
+    return dataclasses.field(default=default, metadata=meta, compare=compare)
+
+
+def ext() -> Any:
+    """The x-* extensions kept at this level of the document."""
+    return dataclasses.field(default_factory=dict, metadata={"key": None, "kind": "extensions",
+                                                             "omit": True, "ptr": False})
