@@ -36,6 +36,7 @@ def load_project(
     *,
     environ: Mapping[str, str] | None = None,
     working_dir: str | None = None,
+    cwd: str | None = None,
     project_name: str | None = None,
     env_files: Sequence[str] = (),
     profiles: Sequence[str] = (),
@@ -52,6 +53,7 @@ def load_project(
     options = LoadOptions(
         files=tuple(paths or ()),
         working_dir=working_dir,
+        cwd=cwd,
         project_name=project_name,
         env_files=tuple(env_files),
         profiles=tuple(profiles),
@@ -91,7 +93,11 @@ def convert(project: Project | Loaded, target: str, options: ConvertOptions | No
                                       None, f"did you mean {hint!r}?" if hint else None))
     sources = project.sources if isinstance(project, Loaded) else None
     model = project.project if isinstance(project, Loaded) else project
-    result = TARGETS[target].load()(model, options or ConvertOptions())
+    options = options or ConvertOptions()
+    if isinstance(project, Loaded) and "environment" not in options.extra:
+        # `environment:` sources of secrets and configs take their values from the project environment
+        options = dataclasses.replace(options, extra={**options.extra, "environment": dict(project.environment)})
+    result = TARGETS[target].load()(model, options)
     if sources is None:
         return result
     placed = tuple(d if d.position or not d.path else dataclasses.replace(d, position=sources.get(d.path))

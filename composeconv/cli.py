@@ -98,8 +98,9 @@ def config(
             raise _fail(e)
         _print_diagnostics([d for d in loaded.diagnostics])
         from .model import encode_project
+        from .model.codec import escape_dollars
 
-        data = encode_project(loaded.project, compose_json=format == ConfigFormat.json)
+        data = escape_dollars(encode_project(loaded.project, compose_json=format == ConfigFormat.json))
         data = {k: data[k] for k in sorted(data)}
         names_s, names_v = sorted(loaded.project.services), sorted(loaded.project.volumes)
     if services or volumes:
@@ -144,27 +145,54 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
 
 
+class DiagFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
 @app.command()
 def convert(
-    to: str = typer.Option(..., "--to", "-t", help="Target: kubernetes, swarm or docker-run (see `composeconv targets`)."),
+    to: Optional[str] = typer.Option(None, "--to", "-t", help="Target: kubernetes, swarm or docker-run (see `composeconv targets`)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="FILE for one file; DIR/ (or an existing folder) for one file per object. Default: stdout."),
     file: Optional[List[str]] = FileOpt,
     project_name: Optional[str] = NameOpt,
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
     project_directory: Optional[str] = DirOpt,
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 when the conversion reports any warning."),
-    format: ConfigFormat = typer.Option(ConfigFormat.yaml, "--format", help="Manifest format (kubernetes)."),
+    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Exit 1 when the conversion reports any warning."),
+    format: Optional[ConfigFormat] = typer.Option(None, "--format", help="Manifest format (kubernetes): yaml or json."),
     namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Kubernetes namespace."),
-    inline_secrets: bool = typer.Option(False, "--inline-secrets", help="Write secret values into the output."),
+    inline_secrets: Optional[bool] = typer.Option(None, "--inline-secrets/--no-inline-secrets", help="Write secret values into the output."),
     option: Optional[List[str]] = typer.Option(None, "--option", "-O", help="Backend option KEY=VALUE (repeatable)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the output differs from what would be written."),
+    diagnostics: Optional[DiagFormat] = typer.Option(None, "--diagnostics", help="How diagnostics are printed to stderr: text, json or sarif."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="Settings file (default: composeconv.toml or pyproject.toml [tool.composeconv])."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="Packaging of Kubernetes output: plain (default), helm or kustomize."),
 ) -> None:
     """Convert the project to the target's files."""
     from .api import convert as run_convert, targets
     from .backends import ConvertOptions
     from .diagnostics import ComposeError, Level
-    from .output import join_stream, write_folder, write_atomic
+    from .report import render
+    from . import settings as settings_mod
 
+    try:
+        _, conf = settings_mod.find(Path(project_directory or "."), config_file)
+    except ComposeError as e:
+        raise _fail(e)
+
+    def pick(value, key, default=None):
+        return value if value not in (None, []) else conf.get(key, default)
+
+    to = pick(to, "to")
+    output = pick(output, "output")
+    strict = bool(pick(strict, "strict", False))
+    fmt = pick(format.value if format else None, "format", "yaml")
+    diag_fmt = pick(diagnostics.value if diagnostics else None, "diagnostics", "text")
+    if not to:
+        sys.stderr.write("composeconv: missing --to (targets: " + ", ".join(targets()) + ")\n")
+        raise typer.Exit(EXIT_USAGE)
     if to not in targets():
         from .suggest import suggest
 
@@ -172,37 +200,89 @@ def convert(
         sys.stderr.write(f"composeconv: unknown target {to!r}" + (f"; did you mean {hint!r}?" if hint else "")
                          + f" (targets: {', '.join(targets())})\n")
         raise typer.Exit(EXIT_USAGE)
-    extra = {}
+    extra = {str(k): v for k, v in (conf.get("options") or {}).items()}
     for item in option or ():
         key, eq, value = item.partition("=")
         if not eq or not key:
             sys.stderr.write(f"composeconv: --option expects KEY=VALUE, got {item!r}\n")
             raise typer.Exit(EXIT_USAGE)
         extra[key] = value
+    layout = pick(layout, "layout", "plain")
+    from .packaging import LAYOUTS
+
+    if layout not in LAYOUTS:
+        sys.stderr.write(f"composeconv: unknown layout {layout!r} (layouts: {', '.join(LAYOUTS)})\n")
+        raise typer.Exit(EXIT_USAGE)
+    if layout != "plain" and to != "kubernetes":
+        sys.stderr.write(f"composeconv: --layout {layout} needs --to kubernetes\n")
+        raise typer.Exit(EXIT_USAGE)
+    if layout != "plain" and not (output and (output.endswith("/") or Path(output).is_dir())):
+        sys.stderr.write(f"composeconv: --layout {layout} writes a folder: give -o DIR/\n")
+        raise typer.Exit(EXIT_USAGE)
+    if check and not output:
+        sys.stderr.write("composeconv: --check needs --output (the file or folder to compare)\n")
+        raise typer.Exit(EXIT_USAGE)
     split = bool(output) and (output.endswith("/") or Path(output).is_dir())
+    diags: list = []
     try:
-        loaded = _load(file, project_name, env_file, profile, project_directory)
-        extra.setdefault("environment", dict(loaded.environment))
-        result = run_convert(loaded, to, ConvertOptions(split=split, format=format.value, namespace=namespace,
-                                                        inline_secrets=inline_secrets, extra=extra))
+        loaded = _load(pick(file, "file"), pick(project_name, "project_name"), pick(env_file, "env_file"),
+                       pick(profile, "profile"), pick(project_directory, "project_directory"))
+        options = ConvertOptions(split=split, format=fmt, namespace=pick(namespace, "namespace"),
+                                 inline_secrets=bool(pick(inline_secrets, "inline_secrets", False)), extra=extra)
+        result = run_convert(loaded, to, options)
+        if layout != "plain":
+            result = LAYOUTS[layout].load()(loaded.project, result, options)
         diags = list(loaded.diagnostics) + list(result.diagnostics)
-        _print_diagnostics(diags)
-        if any(d.level >= Level.ERROR for d in diags):
-            raise typer.Exit(EXIT_INVALID)
-        if output is None:
-            sys.stdout.write(join_stream(result.files))
-        elif split:
-            for p in write_folder(Path(output), result.files):
-                sys.stderr.write(f"wrote {p}\n")
-        else:
-            target = Path(output)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, join_stream(result.files))
-            sys.stderr.write(f"wrote {target}\n")
     except ComposeError as e:
-        raise _fail(e)
+        diags = list(e.diagnostics)
+        result = None
+    if diags:
+        sys.stderr.write(render(diags, diag_fmt))
+    if result is None or any(d.level >= Level.ERROR for d in diags):
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        _write_or_check(result.files, output, split, check)
+    except ComposeError as e:
+        sys.stderr.write(render(e.diagnostics, diag_fmt))
+        raise typer.Exit(EXIT_INVALID)
     if strict and any(d.level >= Level.WARNING for d in diags):
         raise typer.Exit(EXIT_INVALID)
+
+
+def _write_or_check(files, output: Optional[str], split: bool, check: bool) -> None:
+    from . import managed
+    from .output import join_stream, write_atomic
+
+    if output is None:
+        sys.stdout.write(join_stream(files))
+        return
+    if split:
+        root = Path(output)
+        if check:
+            drift = managed.check(root, files)
+            if not drift.clean:
+                sys.stdout.write(drift.diff)
+                sys.stderr.write(f"composeconv: {root} is out of date: {len(drift.changed)} changed, "
+                                 f"{len(drift.added)} missing, {len(drift.removed)} to remove\n")
+                raise typer.Exit(EXIT_INVALID)
+            return
+        for p in managed.update(root, files):
+            sys.stderr.write(f"wrote {p}\n")
+        return
+    target = Path(output)
+    content = join_stream(files)
+    if check:
+        import difflib
+
+        have = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if have != content:
+            sys.stdout.write("".join(difflib.unified_diff(have.splitlines(True), content.splitlines(True),
+                                                          f"a/{target.name}", f"b/{target.name}")))
+            raise typer.Exit(EXIT_INVALID)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, content)
+    sys.stderr.write(f"wrote {target}\n")
 
 
 @app.command("targets")

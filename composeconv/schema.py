@@ -226,7 +226,8 @@ class _Compiler:
                     if key not in both:
                         continue
                 if type(key) is not str:
-                    fails = _join(fails, [_Fail((key,), "key", key)])
+                    # Reported at the mapping: such keys are not valid key-path parts.
+                    fails = _join(fails, [_Fail((), "key", key)])
                     continue
                 matched = sub is not props
                 for test, pattern_check in patterns:
@@ -494,10 +495,10 @@ def _diagnostic(f: _Fail, data: Any, sourcemap: SourceMap | None, filename: str 
         where = _dotted(path[:-1])
         code, text = "schema-additional-property", f"additional properties {_quote(str(path[-1]))} not allowed"
         hint = _additional_hint(path, f.info, data)
+    elif f.kind in ("type", "invalid") and not path:
+        code, text = "schema-type", "top-level object must be a mapping"
     elif f.kind == "type":
         code, text = "schema-type", f"must be a {_human_types(f.info)}"
-        if not path:
-            text = "top-level object must be a mapping"
     elif f.kind == "invalid":
         code, text = "schema-type", f"invalid jsonType {f.info}"
         if f.info == "time.Time":
@@ -519,10 +520,10 @@ def _diagnostic(f: _Fail, data: Any, sourcemap: SourceMap | None, filename: str 
     elif f.kind == "unique":
         code, text = "schema-unique", f"items at {f.info[0]} and {f.info[1]} are equal"
     elif f.kind == "key":
-        where = _dotted(path[:-1])
-        code = "schema-key-type"
-        text = f"non-string key {'in ' + where if where else 'at top level'}: {f.info!r}"
-        where = ""
+        # Compose's wording for this comes from its YAML-to-map conversion, which writes list indexes as [i].
+        at = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        code, where = "schema-key-type", ""
+        text = f"non-string key {'in ' + at if at else 'at top level'}: {_display(f.info)}"
     else:
         code, text = "schema-one-of", f"valid against subschemas at indexes {f.info[0]} and {f.info[1]}"
     message = f"{where} {text}" if where else text
@@ -545,6 +546,8 @@ def _additional_hint(path: KeyPath, info: _ObjectInfo, data: Any) -> str | None:
         if key == name and (parent == where or (where == "*" and len(path) == 3 and path[0] == "services")):
             return text
     if not info.names and info.patterns:
+        if info.patterns[0] in (".+", "^.+$"):
+            return "keys must not be empty"
         # A container of named entries (services, volumes, ...) whose name has characters Compose rejects.
         return f"names here must match {info.patterns[0]}"
     hint = _did_you_mean(key, info.names)

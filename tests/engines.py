@@ -50,6 +50,9 @@ COMPOSE_VERSION = "2.40.3"
 SCRIPTS = ROOT / "scripts"
 TMP = Path(tempfile.gettempdir())
 ENGINE_DIR = Path(os.environ.get("COMPOSECONV_ENGINE_DIR", str(TMP / "composeconv-engines")))
+# Lock files and the lists of processes that use a shared engine or Swarm. Lock files are never
+# removed: a process waiting on a removed lock file would hold a lock nobody else sees.
+LOCKS = TMP / "composeconv-locks"
 DEFAULT_TIMEOUT = 180.0
 
 # Written into the temporary containers.conf that podman_engine points CONTAINERS_CONF at.
@@ -268,10 +271,10 @@ def _proc_start(pid: int) -> str | None:
 class _Users:
     """The processes that use a shared resource, one file each in a folder, under a lock file."""
 
-    def __init__(self, base: Path) -> None:
-        self.lock_path = base.with_name(base.name + ".lock")
-        self.dir = base.with_name(base.name + ".users")
-        self.marker = base.with_name(base.name + ".started-by-tests")
+    def __init__(self, name: str) -> None:
+        self.lock_path = LOCKS / f"{name}.lock"
+        self.dir = LOCKS / f"{name}.users"
+        self.marker = LOCKS / f"{name}.started-by-tests"
         self.me = f"{os.getpid()}-{_proc_start(os.getpid())}"
 
     @contextlib.contextmanager
@@ -421,7 +424,7 @@ def _docker_engine() -> Iterator[DockerEngine]:
 
         host = f"unix://{ENGINE_DIR / 'docker.sock'}"
         base["DOCKER_HOST"] = host
-        users = _Users(ENGINE_DIR)
+        users = _Users(f"dockerd-{_key(str(ENGINE_DIR))}")
         with users.locked():
             users.add()
             if _engine_script("status", base).returncode != 0:
@@ -472,7 +475,7 @@ def docker_swarm(docker_engine: DockerEngine) -> Iterator[Swarm]:
     """docker_engine in Swarm mode (a single manager on 127.0.0.1). The tests leave Swarm mode at
     the end only if they initialized it and no other test process still uses it."""
     swarm = Swarm(**{f: getattr(docker_engine, f) for f in docker_engine.__dataclass_fields__})
-    users = _Users(TMP / f"composeconv-swarm-{_key(docker_engine.host)}")
+    users = _Users(f"swarm-{_key(docker_engine.host)}")
     with users.locked():
         users.add()
         state = _swarm_state(swarm)
@@ -521,10 +524,9 @@ def docker_compose_plugin(docker_engine: DockerEngine) -> Iterator[DockerEngine]
         shutil.rmtree(config, ignore_errors=True)
 
 
-def _import_busybox(engine: Engine, lock_base: Path) -> str:
+def _import_busybox(engine: Engine, lock_name: str) -> str:
     need(os.access("/bin/busybox", os.X_OK) or os.environ.get("BUSYBOX"), "busybox-static is not installed")
-    users = _Users(lock_base)
-    with users.locked():
+    with _Users(lock_name).locked():
         if not engine.ok(["image", "inspect", BUSYBOX_IMAGE]):
             _run(["bash", str(SCRIPTS / "busybox-image.sh"), engine.cli, BUSYBOX_IMAGE], engine.env, timeout=120)
     return BUSYBOX_IMAGE
@@ -533,7 +535,7 @@ def _import_busybox(engine: Engine, lock_base: Path) -> str:
 @pytest.fixture(scope="session")
 def busybox_docker_image(docker_engine: DockerEngine) -> str:
     """The name of the busybox test image, imported into docker_engine if it is not there yet."""
-    return _import_busybox(docker_engine, TMP / f"composeconv-image-{_key(docker_engine.host)}")
+    return _import_busybox(docker_engine, f"image-{_key(docker_engine.host)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -566,4 +568,4 @@ def podman_engine() -> Iterator[Engine]:
 def busybox_podman_image(podman_engine: Engine) -> str:
     """The name of the busybox test image, imported into Podman's storage if it is not there yet
     (Podman lists it as localhost/composeconv-test/busybox:latest; both names work)."""
-    return _import_busybox(podman_engine, TMP / "composeconv-image-podman")
+    return _import_busybox(podman_engine, "image-podman")

@@ -59,13 +59,15 @@ def corpus_loadable() -> list[str]:
     return [r["path"] for r in corpus_index() if r["config_ok"] == "1"]
 
 
-def expected_json(path: str, nointerp: bool = False) -> object:
+def expected_json(path: str, nointerp: bool = False, home: str | None = None) -> object:
     """What Docker Compose printed for a corpus case, with its placeholders made real paths."""
     import json
 
     suffix = ".nointerp.json" if nointerp else ".json"
     text = (CORPUS / "expected" / (path + suffix)).read_text(encoding="utf-8")
     text = text.replace("@CASES@", str(CORPUS / "cases"))
+    if home is not None:
+        text = text.replace("@HOME@", home)
     return json.loads(text)
 
 
@@ -73,14 +75,17 @@ def corpus_project(path: str):
     """The model of a loadable corpus case, decoded from what Docker Compose printed for it."""
     from composeconv.model import decode_project
 
-    data = expected_json(path)
+    from composeconv.model.codec import unescape_dollars
+
+    # Compose prints every `$` of an interpolated project as `$$`
+    data = unescape_dollars(expected_json(path))
     case = CORPUS / "cases" / path
     return decode_project(data, working_dir=str(case.parent), files=(str(case),))
 
 
 # Which loader the backend tests read fixtures with: composeconv's own ("own"), or the Compose
 # binary's output decoded into the model ("binary").
-USE_OWN_LOADER = os.environ.get("COMPOSECONV_TEST_LOADER", "binary") == "own"
+USE_OWN_LOADER = os.environ.get("COMPOSECONV_TEST_LOADER", "own") == "own"
 
 
 def load_fixture(case_dir: Path, files: tuple[str, ...] = ("compose.yaml",), environ: dict | None = None):
@@ -97,7 +102,7 @@ def load_fixture(case_dir: Path, files: tuple[str, ...] = ("compose.yaml",), env
     if USE_OWN_LOADER:
         from composeconv.api import load
 
-        return load([str(case_dir / f) for f in files], environ=env, working_dir=str(case_dir))
+        return load(list(files), environ=env, cwd=str(case_dir))
     from composeconv.model import decode_project
 
     binary = compose_binary()
@@ -109,5 +114,7 @@ def load_fixture(case_dir: Path, files: tuple[str, ...] = ("compose.yaml",), env
                          capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise RuntimeError(out.stderr)
-    return decode_project(json.loads(out.stdout), working_dir=str(case_dir),
+    from composeconv.model.codec import unescape_dollars
+
+    return decode_project(unescape_dollars(json.loads(out.stdout)), working_dir=str(case_dir),
                           files=tuple(str(case_dir / f) for f in files))

@@ -94,14 +94,27 @@ def fail(code: str, message: str, path: KeyPath = (), sourcemap: SourceMap | Non
     raise ComposeError(diagnostic(code, message, path, sourcemap, position, hint))
 
 
-def file_position(filename: str | None) -> Position | None:
-    return Position(filename) if filename else None
-
-
 def deep_clone(value: Any) -> Any:
     """A copy of a plain YAML tree (dicts, lists, scalars)."""
     if isinstance(value, dict):
         return {k: deep_clone(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
         return [deep_clone(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value
+
+
+def unshare(value: Any) -> Any:
+    """Copy the containers a YAML alias made appear more than once, so in-place edits stay local."""
+    seen: set[int] = set()
+    stack = [value]
+    seen.add(id(value))
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                if id(child) in seen:
+                    node[key] = child = deep_clone(child)
+                seen.add(id(child))
+                stack.append(child)
     return value

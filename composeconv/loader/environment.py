@@ -6,8 +6,8 @@ import os
 from typing import Any, Callable, Mapping
 
 from ..diagnostics import ComposeError, Diagnostic, Level, Position
-from ._compat import parse_env_file
-from ._util import go_sprint
+from ._util import go_sprint, position_of
+from .deps import read_env_file
 from .paths import go_abs
 
 SECRET_VALUE_KEY = "x-#value"
@@ -15,14 +15,6 @@ SECRET_VALUE_KEY = "x-#value"
 
 def _error(code: str, message: str, path: tuple = (), position: Position | None = None) -> ComposeError:
     return ComposeError(Diagnostic(code, Level.ERROR, message, path, position))
-
-
-def read_text(path: str) -> str:
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="replace")
 
 
 def parse_bool(value: str) -> bool:
@@ -34,62 +26,34 @@ def parse_bool(value: str) -> bool:
     raise ValueError(f'strconv.ParseBool: parsing "{value}": invalid syntax')
 
 
+def _reworded(exc: ComposeError, filename: str) -> ComposeError:
+    """Compose prefixes env file errors with the file they come from."""
+    return ComposeError([Diagnostic(d.code, d.level, f"failed to read {filename}: {d.message}", d.path, d.position,
+                                    d.hint) for d in exc.diagnostics])
+
+
 def env_from_files(current: Mapping[str, str], files: list[str] | tuple[str, ...], cwd: str,
                    position: Position | None = None, path: tuple = ()) -> dict[str, str]:
     """dotenv.GetEnvFromFile: read env files in order; `current` wins when values are looked up."""
     env: dict[str, str] = {}
-
-    def lookup(name: str) -> str | None:
-        if name in current:
-            return current[name]
-        return env.get(name)
-
     for name in files:
         absolute = go_abs(name, cwd)
+        where = position or Position(absolute)
         if not os.path.exists(absolute):
-            raise _error("env-file-missing", f"couldn't find env file: {absolute}", path, position)
+            raise _error("env-file-missing", f"couldn't find env file: {absolute}", path, where)
         if os.path.isdir(absolute):
-            raise _error("env-file-missing", f"{absolute} is a directory", path, position)
+            raise _error("env-file-missing", f"{absolute} is a directory", path, where)
         try:
-            text = read_text(absolute)
+            with open(absolute, "rb") as fh:
+                data = fh.read()
         except OSError as exc:
             raise _error("env-file-unreadable", f"couldn't read env file: {absolute}: {exc.strerror}",
-                         path, position) from None
+                         path, where) from None
         try:
-            values = parse_env_file(text, absolute, lookup)
+            read_env_file(data, absolute, current.get, vars=env)
         except ComposeError as exc:
-            raise _error("env-file-invalid", f"failed to read {absolute}: {_first(exc)}", path,
-                         position) from None
-        for key, value in values.items():
-            if value is not None:
-                env[key] = value
+            raise _reworded(exc, absolute) from None
     return env
-
-
-def _first(exc: ComposeError) -> str:
-    return exc.diagnostics[0].message if exc.diagnostics else str(exc)
-
-
-def parse_raw_env(text: str, filename: str, lookup: Callable[[str], str | None]) -> dict[str, str]:
-    """The `raw` env_file format: KEY=VALUE lines taken literally (docker run --env-file)."""
-    out: dict[str, str] = {}
-    for raw_line in text.splitlines():
-        line = raw_line.lstrip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not key:
-            raise _error("env-file-invalid", f"failed to parse env_file {filename}: no variable name on line '{line}'")
-        if any(c in key for c in " \t"):
-            raise _error("env-file-invalid",
-                         f"failed to parse env_file {filename}: variable '{key}' contains whitespaces")
-        if sep:
-            out[key] = value
-        else:
-            found = lookup(line)
-            if found is not None:
-                out[key] = found
-    return out
 
 
 # --------------------------------------------------------------------------- map level
@@ -144,22 +108,13 @@ def environment_to_mapping(value: Any) -> dict[str, str | None]:
 
 def load_env_file_values(path: str, fmt: str | None, lookup: Callable[[str], str | None],
                          into: dict[str, str]) -> None:
-    text = read_text(path)
-    if not fmt or fmt == ".env":
-        def chained(name: str) -> str | None:
-            found = lookup(name)
-            return found if found is not None else into.get(name)
-        try:
-            values = parse_env_file(text, path, chained)
-        except ComposeError as exc:
-            raise _error("env-file-invalid", f"failed to read {path}: {_first(exc)}") from None
-    elif fmt == "raw":
-        values = parse_raw_env(text, path, lookup)
-    else:
-        raise _error("env-file-invalid", f'unsupported env_file format "{fmt}"')
-    for key, value in values.items():
-        if value is not None:
-            into[key] = value
+    """Read one env_file into `into` (its values may refer to earlier ones)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        read_env_file(data, path, lookup, format=fmt or None, vars=into)
+    except ComposeError as exc:
+        raise _reworded(exc, path) from None
 
 
 def resolve_service_env_files(doc: dict, environment: Mapping[str, str], sourcemap: Any = None,
@@ -169,7 +124,6 @@ def resolve_service_env_files(doc: dict, environment: Mapping[str, str], sourcem
     The service's own `environment` wins over its env files; env files are read in order, a
     missing one is an error unless `required: false`. The result is a mapping.
     """
-    from ._util import position_of
     services = doc.get("services")
     if not isinstance(services, dict):
         return
@@ -202,9 +156,7 @@ def resolve_service_env_files(doc: dict, environment: Mapping[str, str], sourcem
                 if key in environment:
                     return environment[key]
                 return _own.get(key)
-            values: dict[str, str] = {k: v for k, v in merged.items() if v is not None}
-            load_env_file_values(path, env_file.get("format"), lookup, values)
-            merged = dict(values)
+            load_env_file_values(path, env_file.get("format"), lookup, merged)  # type: ignore[arg-type]
         merged.update(own)
         service["environment"] = merged
         if discard:

@@ -10,7 +10,9 @@ from ..diagnostics import ComposeError
 from ._util import deep_clone, diagnostic
 from .merge import extend_service
 from .paths import go_join, go_rel, resolve_relative_paths
-from .reset import ResetPaths, apply_resets
+from .deps import apply_resets
+
+ResetPaths = list
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Loader, LoaderOptions
@@ -98,7 +100,11 @@ class ExtendsResolver:
             raise ComposeError(diagnostic(
                 "extends-unknown", f'cannot extend service "{name}" in {filename}: service "{ref}" not found',
                 where, self.loader.sourcemap))
-        tracker = tracker.add(filename, name)
+        try:
+            tracker = tracker.add(filename, name)
+        except ComposeError as exc:
+            raise ComposeError(diagnostic("extends-cycle", exc.diagnostics[0].message, where,
+                                          self.loader.sourcemap)) from None
         base = self._service(ref, services, tracker, [processor], filename, base_layer, prefix)
         if base is None:
             return service

@@ -98,7 +98,7 @@ def apply_include(loader: "Loader", working_dir: str, environment: Mapping[str, 
         load_opts = opts.clone(resolve_paths=True, skip_normalization=True, loader_dir=project_dir,
                                environment=env)
         imported = loader.load_yaml_model(paths, rel_working_dir, env, load_opts, CycleTracker(), included,
-                                          referrer=where)
+                                          referrer=where, nested=True)
         import_resources(imported, model, sm)
     model.pop("include", None)
 

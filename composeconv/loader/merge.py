@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..diagnostics import ComposeError, Diagnostic, Level
-from ._util import go_sprint
+from ._util import go_sprint, go_type
 from .shortsyntax import SyntaxProblem, parse_volume
 
 Path = tuple[str, ...]
@@ -285,12 +285,7 @@ def _go_d(value: Any) -> str:
 def _key_value_index(entry: Any, path: Path) -> str:
     if isinstance(entry, str):
         return entry.split("=", 1)[0]
-    raise _err(f"{_dotted(path)}: unexpected type {_go_type(entry)}", path)
-
-
-def _go_type(value: Any) -> str:
-    from ._util import go_type
-    return go_type(value)
+    raise _err(f"{_dotted(path)}: unexpected type {go_type(entry)}", path)
 
 
 def _volume_index(entry: Any, path: Path) -> str:
@@ -392,6 +387,19 @@ _BUILD_UNIQUE = ("args", "additional_contexts", "platform", "tags", "labels")
 def _dedupe(seq: list, indexer: Indexer, path: Path) -> list:
     out: list = []
     seen: dict[str, int] = {}
+    if indexer is _key_value_index:
+        for i, entry in enumerate(seq):
+            if type(entry) is str:
+                key = entry.split("=", 1)[0]
+            else:
+                key = _key_value_index(entry, path + (f"[{i}]",))
+            j = seen.get(key)
+            if j is not None:
+                out[j] = entry
+            else:
+                seen[key] = len(out)
+                out.append(entry)
+        return out
     for i, entry in enumerate(seq):
         key = indexer(entry, path + (f"[{i}]",))
         j = seen.get(key)
@@ -411,10 +419,11 @@ def enforce_unicity(doc: dict) -> dict:
             if not isinstance(service, dict):
                 continue
             base = ("services", name)
-            for key, indexer in _SERVICE_UNIQUE.items():
-                value = service.get(key)
-                if isinstance(value, list):
-                    service[key] = _dedupe(value, indexer, base + (key,))
+            for key, value in service.items():
+                if type(value) is list:
+                    indexer = _SERVICE_UNIQUE.get(key)
+                    if indexer is not None:
+                        service[key] = _dedupe(value, indexer, base + (key,))
             build = service.get("build")
             if isinstance(build, dict):
                 for key in _BUILD_UNIQUE:

@@ -27,11 +27,11 @@ class LoadOptions:
     environ: the process environment; the loader reads no other environment.
     resolve_paths / normalize: off for --no-path-resolution / --no-normalize.
     validate: check the JSON schema and the built-in structural rules.
-    The project steps, which Compose only runs when it builds the typed project (so not
-    with --no-interpolate): apply_profiles, consistency, resolve_env_files (env_file and
-    label_file folded into environment/labels), prune_resources (drop networks, volumes,
-    secrets and configs no service uses). None means "as Compose's `config`": on when
-    interpolating, off otherwise.
+    The project steps, which Compose runs on the typed project and never on the map-level
+    model (so not with --no-interpolate): apply_profiles, consistency, resolve_env_files
+    (env_file and label_file folded into environment/labels), prune_resources (drop networks,
+    volumes, secrets and configs no service uses). Off by default, so `data` is exactly the
+    map-level model; True runs the step on the dict.
     stdin: the content read for a "-" file.
     """
 
@@ -62,7 +62,7 @@ class LoadOptions:
                 object.__setattr__(self, name, tuple(value))
 
     def _step(self, value: bool | None) -> bool:
-        return self.interpolate if value is None else value
+        return bool(value)
 
     @property
     def do_profiles(self) -> bool:

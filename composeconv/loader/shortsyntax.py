@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import posixpath
 from typing import Any
@@ -45,12 +46,29 @@ def is_file_path(source: str) -> bool:
 
 def parse_volume(spec: str) -> dict[str, Any]:
     """Parse a volume short syntax into its long syntax mapping (only non-empty fields)."""
+    parsed = _parse_volume_cached(spec)
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in parsed.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_volume_cached(spec: str) -> dict[str, Any]:
     vol: dict[str, Any] = {"type": "", "source": "", "target": "", "read_only": False}
     n = len(spec.encode("utf-8"))
     if n == 0:
         raise SyntaxProblem("invalid empty volume spec")
     if n <= 2:
         return {"type": "volume", "target": spec}
+    if "$" not in spec and "\\" not in spec:
+        parts = spec.split(":")
+        if len(parts) <= 3 and all(len(p) > 1 or (p and not p.isalpha()) for p in parts):
+            if len(parts) == 1:
+                vol["target"] = spec
+            else:
+                vol["source"], vol["target"] = parts[0], parts[1]
+                if len(parts) == 3:
+                    _populate("\0", list(parts[2]), vol)
+            _populate_type(vol)
+            return _encode_volume(vol)
     buffer: list[str] = []
     depth = 0
     text = spec + "\0"

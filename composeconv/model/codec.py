@@ -412,10 +412,31 @@ def decode_project(data: dict, sourcemap: SourceMap | None = None, *, working_di
     """Decode the normalized document of a whole project; errors carry key paths and positions."""
     try:
         project = decode_object(Project, data)
+        project = _with_environment_values(project)
     except DecodeError as e:
         pos = sourcemap.get(e.path) if sourcemap else None
         raise ComposeError(Diagnostic("invalid-value", Level.ERROR, e.message, e.path, pos)) from None
     return dataclasses.replace(project, working_dir=working_dir, files=tuple(files))
+
+
+# The loader puts the value of an `environment:` secret or config under this key, as Compose does.
+VALUE_KEY = "x-#value"
+
+
+def _with_environment_values(project: Project) -> Project:
+    def fix(objs: dict[str, FileObject]) -> dict[str, FileObject]:
+        out = {}
+        for name, o in objs.items():
+            if VALUE_KEY in o.extensions:
+                ext = {k: v for k, v in o.extensions.items() if k != VALUE_KEY}
+                value = o.extensions[VALUE_KEY]
+                o = dataclasses.replace(o, content=None if value is None else go_sprint(value), extensions=ext)
+            out[name] = o
+        return out
+
+    if not any(VALUE_KEY in o.extensions for o in (*project.secrets.values(), *project.configs.values())):
+        return project
+    return dataclasses.replace(project, secrets=fix(project.secrets), configs=fix(project.configs))
 
 
 # ---------------------------------------------------------------- encoding
@@ -502,3 +523,24 @@ def encode_project(project: Project, *, compose_json: bool = True) -> dict[str, 
         out.pop("models", None)
         out.update(project.extensions)
     return out
+
+
+def map_strings(obj: Any, fn: Callable[[str], str]) -> Any:
+    """obj with fn applied to every string in it, keys included."""
+    if isinstance(obj, str):
+        return fn(obj)
+    if isinstance(obj, dict):
+        return {map_strings(k, fn): map_strings(v, fn) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [map_strings(v, fn) for v in obj]
+    return obj
+
+
+def escape_dollars(doc: Any) -> Any:
+    """`$` written as `$$`, as `docker compose config` prints an interpolated project so it loads again."""
+    return map_strings(doc, lambda s: s.replace("$", "$$"))
+
+
+def unescape_dollars(doc: Any) -> Any:
+    """The inverse of escape_dollars."""
+    return map_strings(doc, lambda s: s.replace("$$", "$"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...diagnostics import Diagnostic, KeyPath, Level
 from ...model import Project
-from ..common import diag
+from ..common import diag, dns1123_label, stable_hash
 from .options import K8sOptions
 
 
@@ -38,7 +38,18 @@ class Ctx:
     configs_used: dict[str, KeyPath] = field(default_factory=dict)
     secrets_used: dict[str, KeyPath] = field(default_factory=dict)
     bind_configmaps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bind_claims: dict[str, str] = field(default_factory=dict)  # claim name -> service that asked for it
     needs_job_waiter: bool = False
+    taken: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, name) -> what it was made for
+
+    def claim_name(self, kind: str, base: str, origin: str) -> str:
+        """base, or base with a stable hash of origin when base is already used by something else."""
+        owner = self.taken.setdefault((kind, base), origin)
+        if owner == origin:
+            return base
+        name = dns1123_label(f"{base[:50]}-{stable_hash(origin, 6)}")
+        self.taken.setdefault((kind, name), origin)
+        return name
 
     def report(self, code: str, level: Level, message: str, path: KeyPath = (), hint: str | None = None) -> None:
         self.diagnostics.append(diag(code, level, message, path, hint))

