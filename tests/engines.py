@@ -22,6 +22,22 @@ only if the tests initialized it and no other process still uses it. This keeps 
 runnable in every xdist worker, instead of pinning them to one worker with xdist_group, which
 would serialize the slowest tests of the suite. Tests therefore name everything they create with
 unique_name() and remove it themselves.
+
+What these engines can and cannot do here:
+- No registry is reachable: use BUSYBOX_IMAGE (the fixture's return value); Swarm must not resolve
+  images (`docker service create --no-resolve-image`, `docker stack deploy --resolve-image never`,
+  which Swarm.deploy_stack passes).
+- The kernel has no IPVS, so a Swarm service's virtual IP does not answer and the routing mesh does
+  not publish ports: a service reached by name needs `deploy: {endpoint_mode: dnsrr}` (or use
+  tasks.NAME). Overlay networks and Docker's DNS work.
+- busybox ignores SIGTERM as PID 1, so stopping takes the whole grace period: give test services a
+  short stop_grace_period (or `down --timeout 1`, `rm -f`), or `stack rm` and `down` take 10 s.
+- Debian's static busybox 1.35 crashes on `wget -T N`: use `timeout N wget ...` instead.
+- Podman 4.3's `kube play` turns a livenessProbe into a healthcheck (not a readinessProbe), and
+  with no systemd nothing runs it on a timer: `podman healthcheck run CONTAINER` runs it once.
+  Containers of a played Deployment D are named D-pod-0-CONTAINER.
+- The docker client is the newest one that reaches the engine (see _pick_docker_cli), and it is
+  first on PATH in .env, so scripts that call `docker` by name use it too.
 """
 
 from __future__ import annotations

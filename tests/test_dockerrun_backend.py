@@ -100,3 +100,9 @@ def test_unsupported_keys_are_reported_and_commented():
 def test_bad_wait_timeout_is_an_error():
     result = convert(_project(), ConvertOptions(extra={"wait_timeout": "soon"}))
     assert [d.code for d in result.diagnostics] == ["dockerrun-bad-option"]
+
+
+def test_empty_entrypoint_resets_the_images():
+    flags = _flags(entrypoint=(), command=None)
+    assert "--entrypoint=" in flags
+    assert not any(f.startswith("--entrypoint") for f in _flags(entrypoint=None))

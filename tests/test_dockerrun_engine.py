@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engines import unique_name, wait_for
+from engines import _run, unique_name, wait_for
 from support import FIXTURES
 
 E2E = FIXTURES / "e2e" / "docker-run"
@@ -209,11 +209,7 @@ def test_script_matches_compose(case, docker_compose_plugin, busybox_docker_imag
         (work / f.path).chmod(f.mode)
     script = str(work / "run.sh")
     try:
-        engine.run(["compose", "version"])  # the client the script will find first on PATH
-        up = engine.run(["--version"])
-        assert up.returncode == 0
-        from engines import _run
-
+        # engine.env puts the fixture's docker client first on PATH, which is what the script runs
         _run(["bash", script, "up"], engine.env, timeout=240)
         _behaviour(engine, case, project)
         script_view = _inspect(engine, project)
@@ -224,8 +220,6 @@ def test_script_matches_compose(case, docker_compose_plugin, busybox_docker_imag
         after = engine.run(["ps", "-aq", "--no-trunc", "--filter", f"label=com.docker.compose.project={project}"]).stdout
         assert sorted(before.split()) == sorted(after.split()), "a second up replaced containers"
     finally:
-        from engines import _run
-
         down = _run(["bash", script, "down", "-v"], engine.env, check=False, timeout=120)
     assert down.returncode == 0, down.stderr
     assert _owned(engine, project) == [], "the script's down -v left something behind"

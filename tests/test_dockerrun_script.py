@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import shlex
 import subprocess
 import sys
 import tarfile
 import io
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composeconv.backends import ConvertOptions
 from composeconv.backends.dockerrun import convert
-from composeconv.model.types import (FileObject, Healthcheck, Mount, Network, Project, Service, ServiceNetwork,
-                                     Volume, VolumeBind)
+from composeconv.model.types import (FileObject, Healthcheck, Mount, Network, Project, Service, Volume,
+                                     VolumeBind)
 
 # The stand-in: appends its argv as one JSON line, answers inspect/ps queries from a state folder.
 STUB = r'''

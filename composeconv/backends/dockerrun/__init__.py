@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 
 from ...model import Project, Service
+from ...model.types import Hook
 from .. import ConvertOptions, ConvertResult, OutputFile
 from ..common import dependency_order, stable_hash
-from .context import IMAGE_ID, NAME, Context
+from .context import NAME, Context
 from .flags import CONFIG_HASH_LABEL, command_words, create_args, flag
 from .images import image_steps
 from .mounts import Injection, file_injections
 from .networking import extra_networks, network_create_args
-from .quote import quote, word
+from .quote import Arg, Var, quote, word
 from .script import Function, command_line, render_script
 from .unsupported import report_unsupported
 
 SCRIPT_NAME = "run.sh"
+_VOLUMES = Var("volumes")
 DEFAULT_WAIT_TIMEOUT = 300
 
 DIAGNOSTIC_CODES: dict[str, str] = {
@@ -68,9 +70,9 @@ def convert(project: Project, options: ConvertOptions) -> ConvertResult:
         functions += [create, start]
         creates.append(create.name)
         starts.append(start.name)
-    for i, (key, ref) in enumerate(sorted(project.services.items())):
-        if ref.provider is not None:
-            report_unsupported(ctx, ref)
+    for _, svc in sorted(project.services.items()):
+        if svc.provider is not None:
+            report_unsupported(ctx, svc)
     if project.models:
         ctx.warn("dockerrun-models", "models need Docker Compose's model runner; the script does not provide them",
                  ("models",))
@@ -183,9 +185,9 @@ def service_functions(ctx: Context, svc: Service, notes: list[str],
     return create, start
 
 
-def hook_args(hook) -> list:
+def hook_args(hook: Hook) -> list[Arg | str]:
     """docker exec flags for a post_start or pre_stop hook, as Compose's runHook sets them."""
-    args: list = ["docker", "exec"]
+    args: list[Arg | str] = ["docker", "exec"]
     if hook.user:
         args.append(flag("user", hook.user))
     if hook.privileged:
@@ -251,10 +253,6 @@ def down_function(ctx: Context, order: list[Service]) -> Function:
     return fn
 
 
-from .quote import Var  # noqa: E402
-
-_VOLUMES = Var("volumes")
-
 
 def _function_suffix(name: str) -> str:
     clean = re.sub(r"[^A-Za-z0-9_]", "_", name)
@@ -265,4 +263,4 @@ def _comment(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-__all__ = ["DIAGNOSTIC_CODES", "convert", "IMAGE_ID"]
+__all__ = ["DIAGNOSTIC_CODES", "convert"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from ..common import restart_policy
 from .context import COMPOSE_VERSION, IMAGE_ID, NUMBER, PROJECT_DIR, Context
 from .mounts import mount_args
 from .networking import main_network_args, port_args
-from .quote import Arg, Word, word
+from .quote import Arg, Word, csv_field, word
 
 # Compose's own container labels (pkg/api/labels.go); they win over user labels of the same name.
 PROJECT_LABEL = "com.docker.compose.project"
@@ -196,8 +197,6 @@ def security_args(ctx: Context, svc: Service) -> list[Arg]:
 
 
 def _project_path(ctx: Context, value: str) -> Word:
-    import posixpath
-
     if posixpath.isabs(value) or not ctx.project.working_dir:
         return ctx.host_path(value)
     return ctx.host_path(posixpath.join(ctx.project.working_dir, value))
@@ -327,8 +326,6 @@ def gpu_request(ctx: Context, req: DeviceRequest, path: tuple, from_gpus_key: bo
         fields.append("capabilities=" + ",".join(caps))
     if req.options:
         fields.append("options=" + ",".join(f"{k}={v}" for k, v in req.options.items()))
-    from .quote import csv_field
-
     return flag("gpus", ",".join(csv_field(f) for f in fields) if fields else "count=1")
 
 
