@@ -41,9 +41,15 @@ def load_project(
     env_files: Sequence[str] = (),
     profiles: Sequence[str] = (),
     interpolate: bool = True,
+    services: Sequence[str] = (),
 ) -> Loaded:
-    """Load a project as Docker Compose does, keeping the source map and diagnostics."""
-    from .finalize import apply_profiles, check_consistency, prune_unused, resolve_environment
+    """Load a project as Docker Compose does, keeping the source map and diagnostics.
+
+    services: the SERVICE... arguments of `docker compose config`: keep these services (shell
+    patterns) and their dependencies, enabling named services that profiles disabled.
+    """
+    from .finalize import (apply_profiles, check_consistency, check_container_names, prune_unused,
+                           resolve_environment, resolve_labels, select_services)
     from .loader import LoadOptions, load_dict
     from .model import decode_project
 
@@ -67,8 +73,18 @@ def load_project(
     project, disabled = apply_profiles(project, active)
     project = check_consistency(project, disabled, raw.sourcemap, out)
     out.raise_if_errors()
-    project = prune_unused(project)
     project = resolve_environment(project, raw.environment, _read_text, raw.sourcemap, out)
+    project = resolve_labels(project, _read_text, raw.sourcemap, out)
+    out.raise_if_errors()
+    if isinstance(services, str):
+        services = [services]
+    if services:
+        # as in Compose, services enabled here by name skip the consistency checks and label files,
+        # and get their env files folded when `config` resolves the environment again
+        project = select_services(project, tuple(services), disabled)
+        project = resolve_environment(project, raw.environment, _read_text, raw.sourcemap, out)
+    project = prune_unused(project)
+    check_container_names(project, raw.sourcemap, out)
     out.raise_if_errors()
     return Loaded(project, raw.sourcemap, tuple(out.items), raw.environment)
 

@@ -89,7 +89,9 @@ def config(
                                         environ=dict(os.environ)))
         except ComposeError as e:
             raise _fail(e)
-        data = raw.data
+        from .loader import printable
+
+        data = printable(raw.data)
         names_s, names_v = sorted(data.get("services") or {}), sorted(data.get("volumes") or {})
     else:
         try:
@@ -281,7 +283,8 @@ def _write_or_check(files, output: Optional[str], split: bool, check: bool) -> N
             raise typer.Exit(EXIT_INVALID)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, content)
+    # one file keeps its mode (a script stays executable); several joined take the widest
+    write_atomic(target, content, max((f.mode for f in files), default=0o644))
     sys.stderr.write(f"wrote {target}\n")
 
 

@@ -1,15 +1,24 @@
-"""The typed steps of loading: profiles, consistency checks, unused resources, service environment."""
+"""The steps Compose runs on its typed project, in its order: profiles, consistency checks, env_file and
+label_file folding, service selection, unused resources, container name uniqueness."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Mapping
+from fnmatch import fnmatchcase
+from typing import Callable, Mapping, Sequence
 
-from .diagnostics import Collector, KeyPath, Position
+from .diagnostics import Collector, ComposeError, Diagnostic, KeyPath, Level, Position
 from .model import Project, Service
 from .sourcemap import SourceMap
 
 ReadText = Callable[[str], "str | None"]  # path -> text, or None when the file does not exist
+Lookup = Callable[[str], "str | None"]
+
+INVALID = "invalid compose project"  # what Compose appends to the errors it marks as invalid input
+
+
+def _pos(sources: SourceMap | None, path: KeyPath) -> Position | None:
+    return sources.get(path) if sources else None
 
 
 def has_profile(service: Service, profiles: tuple[str, ...]) -> bool:
@@ -24,6 +33,53 @@ def apply_profiles(project: Project, profiles: tuple[str, ...]) -> tuple[Project
     enabled = {n: s for n, s in project.services.items() if has_profile(s, profiles)}
     disabled = {n: s for n, s in project.services.items() if n not in enabled}
     return dataclasses.replace(project, services=enabled), disabled
+
+
+def select_services(project: Project, names: Sequence[str], disabled: Mapping[str, Service]) -> Project:
+    """Keep the named services and what they depend on, as `docker compose config SERVICE...` does.
+
+    A named service that profiles disabled is enabled with its profiles, and so is every other service
+    of those profiles (WithServicesEnabled). Names are shell patterns matched against the active
+    services; each must match one, and so must every required dependency (WithSelectedServices).
+    Dependencies on services left out are dropped from depends_on.
+    """
+    if not names:
+        return project
+    extra = tuple(p for n in names if n not in project.services and n in disabled for p in disabled[n].profiles)
+    services = dict(project.services)
+    services.update((n, s) for n, s in disabled.items() if has_profile(s, extra))
+
+    def matching(pattern: str) -> list[str]:
+        if not any(c in pattern for c in "*?[\\"):
+            return [pattern] if pattern in services else []
+        # filepath.Match on names that hold no separator; Go writes a negated class [^...]
+        return [n for n in services if fnmatchcase(n, pattern.replace("[^", "[!"))]
+
+    def missing(name: str) -> ComposeError:
+        return ComposeError(Diagnostic("no-such-service", Level.ERROR, f"no such service: {name}"))
+
+    for name in names:
+        if not matching(name):
+            raise missing(name)
+    selected: set[str] = set()
+    todo = [n for name in reversed(names) for n in matching(name)]
+    while todo:
+        name = todo.pop()
+        if name in selected:
+            continue
+        selected.add(name)
+        for dep, cfg in reversed(services[name].depends_on.items()):
+            found = matching(dep)
+            if not found and cfg.required:
+                raise missing(dep)
+            todo.extend(found)
+    kept = {}
+    for name, s in services.items():
+        if name in selected:
+            if any(d not in selected for d in s.depends_on):
+                s = dataclasses.replace(s, depends_on={d: c for d, c in s.depends_on.items() if d in selected})
+            kept[name] = s
+    return dataclasses.replace(project, services=kept)
 
 
 def prune_unused(project: Project) -> Project:
@@ -59,21 +115,20 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
                       out: Collector) -> Project:
     """Compose's cross-reference checks, all reported at once; returns the project with scale applied."""
 
-    def pos(path: KeyPath) -> Position | None:
-        return sources.get(path) if sources else None
-
     def err(code: str, msg: str, path: KeyPath) -> None:
-        out.error(code, msg, path, pos(path))
+        out.error(code, msg, path, _pos(sources, path))
 
     services = dict(project.services)
     for name, s in project.services.items():
         base = ("services", name)
         if s.build is None and not s.image and s.provider is None:
-            err("service-no-image", f'service "{name}" has neither an image nor a build context specified', base)
+            err("service-no-image",
+                f'service "{name}" has neither an image nor a build context specified: {INVALID}', base)
         if s.build is not None:
             if s.build.dockerfile_inline and s.build.dockerfile:
                 err("build-dockerfile-conflict",
-                    f'service "{name}" declares mutualy exclusive dockerfile and dockerfile_inline', base + ("build",))
+                    f'service "{name}" declares mutualy exclusive dockerfile and dockerfile_inline: {INVALID}',
+                    base + ("build",))
             for add, c in s.build.additional_contexts.items():
                 if c.startswith("service:"):
                     t = project.services.get(c[len("service:"):])
@@ -84,14 +139,17 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
                         err("invalid-reference", f'service "{name}" declares non-buildable service "{c[8:]}" as additional contexts {add}',
                             base + ("build", "additional_contexts", add))
             if s.build.platforms and s.platform and s.platform not in s.build.platforms:
-                err("build-platform", f'service.build.platforms MUST include service.platform "{s.platform}"',
+                err("build-platform",
+                    f'service.build.platforms MUST include service.platform "{s.platform}": {INVALID}',
                     base + ("build", "platforms"))
         if s.network_mode and s.networks:
-            err("network-mode-conflict", f"service {name} declares mutually exclusive `network_mode` and `networks`",
+            err("network-mode-conflict",
+                f"service {name} declares mutually exclusive `network_mode` and `networks`: {INVALID}",
                 base + ("network_mode",))
         for net in s.networks:
             if net not in project.networks:
-                err("undefined-network", f'service "{name}" refers to undefined network {net}', base + ("networks", net))
+                err("undefined-network", f'service "{name}" refers to undefined network {net}: {INVALID}',
+                    base + ("networks", net))
         if s.healthcheck is not None and s.healthcheck.test and s.healthcheck.test[0] not in ("CMD", "CMD-SHELL", "NONE"):
             err("healthcheck-test", 'healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"',
                 base + ("healthcheck", "test"))
@@ -99,7 +157,8 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
             if dep not in project.services:
                 if dep in disabled and not cfg.required:
                     continue
-                err("undefined-service", f'service "{name}" depends on undefined service "{dep}"', base + ("depends_on", dep))
+                err("undefined-service", f'service "{name}" depends on undefined service "{dep}": {INVALID}',
+                    base + ("depends_on", dep))
         if s.network_mode and s.network_mode.startswith("service:"):
             target = s.network_mode[len("service:"):]
             if target not in project.services:
@@ -107,25 +166,31 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
                     base + ("network_mode",))
         for i, m in enumerate(s.volumes):
             if m.type == "volume" and m.source and m.source not in project.volumes:
-                err("undefined-volume", f'service "{name}" refers to undefined volume {m.source}', base + ("volumes", i))
+                err("undefined-volume", f'service "{name}" refers to undefined volume {m.source}: {INVALID}',
+                    base + ("volumes", i))
         if s.build is not None:
             for i, r in enumerate(s.build.secrets):
                 if r.source not in project.secrets:
-                    err("undefined-secret", f'service "{name}" refers to undefined build secret {r.source}',
+                    err("undefined-secret",
+                        f'service "{name}" refers to undefined build secret {r.source}: {INVALID}',
                         base + ("build", "secrets", i))
         for i, r in enumerate(s.configs):
             if r.source not in project.configs:
-                err("undefined-config", f'service "{name}" refers to undefined config {r.source}', base + ("configs", i))
+                err("undefined-config", f'service "{name}" refers to undefined config {r.source}: {INVALID}',
+                    base + ("configs", i))
         for m in s.models:
             if m not in project.models:
-                err("undefined-model", f'service "{name}" refers to undefined model {m}', base + ("models", m))
+                err("undefined-model", f'service "{name}" refers to undefined model {m}: {INVALID}',
+                    base + ("models", m))
         for i, r in enumerate(s.secrets):
             if r.source not in project.secrets:
-                err("undefined-secret", f'service "{name}" refers to undefined secret {r.source}', base + ("secrets", i))
+                err("undefined-secret", f'service "{name}" refers to undefined secret {r.source}: {INVALID}',
+                    base + ("secrets", i))
         deploy = s.deploy
         if s.scale is not None and deploy is not None:
             if deploy.replicas is not None and s.scale != deploy.replicas:
-                err("scale-conflict", f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'",
+                err("scale-conflict",
+                    f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': {INVALID}",
                     base + ("scale",))
             else:
                 deploy = dataclasses.replace(deploy, replicas=s.scale)
@@ -137,30 +202,25 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
                 base + ("deploy", "replicas"))
         limits = deploy.resources.limits if deploy is not None else None
         reservations = deploy.resources.reservations if deploy is not None else None
-        if s.cpus and deploy is not None and limits is not None and limits.cpus != s.cpus:
-            err("resource-conflict", f"services.{name}: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'",
-                base + ("cpus",))
-        if s.mem_limit and deploy is not None and limits is not None and limits.memory != s.mem_limit:
-            err("resource-conflict",
-                f"services.{name}: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'",
-                base + ("mem_limit",))
-        if s.mem_reservation and deploy is not None and reservations is not None and reservations.memory != s.mem_reservation:
-            err("resource-conflict",
-                f"services.{name}: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'",
-                base + ("mem_reservation",))
-        if s.pids_limit and deploy is not None and limits is not None and limits.pids != s.pids_limit:
-            err("resource-conflict",
-                f"services.{name}: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'",
-                base + ("pids_limit",))
+        for key, value, side, attr in (("cpus", s.cpus, limits, "limits.cpus"),
+                                       ("mem_limit", s.mem_limit, limits, "limits.memory"),
+                                       ("mem_reservation", s.mem_reservation, reservations, "reservations.memory"),
+                                       ("pids_limit", s.pids_limit, limits, "limits.pids")):
+            if value and side is not None and getattr(side, attr.partition(".")[2]) != value:
+                err("resource-conflict",
+                    f"services.{name}: can't set distinct values on '{key}' and 'deploy.resources.{attr}': {INVALID}",
+                    base + (key,))
         if s.replicas > 1 and s.container_name:
             attr = "scale" if s.scale is not None else "deploy.replicas"
+            # Compose swaps the two names in this message
             err("container-name-scale",
-                f"services.{name}: can't set container_name and {attr} as container name must be unique",
+                f"services.{attr}: can't set container_name and {name} as container name must be unique: {INVALID}",
                 base + ("container_name",))
         if s.develop is not None:
             for i, w in enumerate(s.develop.watch):
                 if not w.target and w.action not in ("rebuild", "restart"):
-                    err("invalid-value", f"services.{name}.develop.watch: target is required for non-rebuild actions",
+                    err("invalid-value",
+                        f"services.{name}.develop.watch: target is required for non-rebuild actions: {INVALID}",
                         base + ("develop", "watch", i))
         mounts: dict[str, str] = {}
         for i, t in enumerate(s.tmpfs):
@@ -177,80 +237,120 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
             mounts.setdefault(m.target or "", loc)
     for name, sec in project.secrets.items():
         if not sec.external and not sec.file and not sec.environment:
-            err("secret-source", f'secret "{name}" must declare either `file` or `environment`', ("secrets", name))
+            err("secret-source", f'secret "{name}" must declare either `file` or `environment`: {INVALID}',
+                ("secrets", name))
     cycle = find_cycle(project)
     if cycle:
-        err("dependency-cycle", "dependency cycle detected: " + " -> ".join(cycle), ("services", cycle[0], "depends_on"))
+        err("dependency-cycle", "dependency cycle detected: " + " -> ".join(cycle),
+            ("services", cycle[0], "depends_on"))
     return dataclasses.replace(project, services=services)
+
+
+def check_container_names(project: Project, sources: SourceMap | None, out: Collector) -> None:
+    """No two services may share a container_name (Compose's CheckContainerNameUnicity)."""
+    seen: dict[str, str] = {}
+    for name, s in project.services.items():
+        if not s.container_name:
+            continue
+        if s.container_name in seen:
+            path = ("services", name, "container_name")
+            out.error("duplicate-container-name",
+                      f'services.{name}: container name "{s.container_name}" is already in use by service '
+                      f'{seen[s.container_name]}"', path, _pos(sources, path))
+        else:
+            seen[s.container_name] = name
 
 
 def find_cycle(project: Project) -> list[str] | None:
     """The first depends_on cycle found (in name order), as a closed path, or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for d in sorted(project.services[n].depends_on):
-            if d not in project.services:
-                continue
-            if state.get(d) == 1:
-                return stack[stack.index(d):] + [d]
-            if state.get(d) is None:
-                found = visit(d)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for n in sorted(project.services):
-        if state.get(n) is None:
-            found = visit(n)
-            if found:
-                return found
+    children = {n: sorted(d for d in s.depends_on if d in project.services) for n, s in project.services.items()}
+    done: set[str] = set()
+    for start in sorted(children):
+        if start in done:
+            continue
+        path, stack = [start], [iter(children[start])]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                done.add(path.pop())
+            elif child in path:
+                return path[path.index(child):] + [child]
+            elif child not in done:
+                path.append(child)
+                stack.append(iter(children[child]))
     return None
+
+
+def _read_mapping_file(kind: str, path: str, fmt: str | None, lookup: Lookup, into: dict[str, str],
+                       read_text: ReadText, where: KeyPath, sources: SourceMap | None, out: Collector,
+                       required: bool = True) -> None:
+    """Read one env_file or label_file into `into` as Compose does; problems go to out."""
+    from .dotenv import parse_env_file
+
+    text = read_text(path)
+    if text is None:
+        if required:
+            out.error(f"{kind}-file-missing", f"{kind} file {path} not found: stat {path}: no such file or directory",
+                      where, _pos(sources, where))
+        return
+    try:
+        parse_env_file(text, path, lookup, fmt or None, vars=into)
+    except ComposeError as e:
+        # the parsers' messages lack what Compose puts in front of syntax errors
+        prefix = f"failed to parse env_file {path}: " if fmt == "raw" else f"failed to read {path}: "
+        out.items.extend(dataclasses.replace(d, path=d.path or where, message=(
+            prefix + d.message if d.code == "env-file-syntax" else d.message)) for d in e.diagnostics)
 
 
 def resolve_environment(project: Project, env: Mapping[str, str], read_text: ReadText,
                         sources: SourceMap | None, out: Collector) -> Project:
-    """Fold env_file contents into environment with Compose's precedence; resolve bare variables."""
-    from .dotenv import parse_env_file
+    """Fold env_file contents into environment with Compose's precedence; resolve bare variables.
 
+    Files are read in order into one mapping, so a file can refer to what the project environment, the
+    service's environment or an earlier file set; the service's `environment` wins in the end.
+    """
     services = {}
     for name, s in project.services.items():
         environment: dict[str, str | None] = {
             k: (env.get(k) if v is None else v) for k, v in s.environment.items()
         }
-        from_files: dict[str, str | None] = {}
+
+        def lookup(k: str, _e=environment) -> str | None:
+            # the project environment first, then the service's own environment
+            return env[k] if k in env else _e.get(k)
+
+        from_files: dict[str, str] = {}
         for i, entry in enumerate(s.env_file):
             path = entry.get("path") if isinstance(entry, dict) else str(entry)
             required = entry.get("required", True) if isinstance(entry, dict) else True
             fmt = entry.get("format") if isinstance(entry, dict) else None
-            text = read_text(path)
-            where = ("services", name, "env_file", i)
-            if text is None:
-                if required:
-                    out.error("env-file-missing", f"env file {path} not found", where, sources.get(where) if sources else None)
-                continue
-
-            def lookup(k: str, _e=environment) -> str | None:
-                # the project environment first, then the service's own environment
-                return env[k] if k in env else _e.get(k)
-
-            try:
-                values = parse_env_file(text, path, lookup, fmt) if fmt else parse_env_file(text, path, lookup)
-            except Exception as e:  # noqa: BLE001 - the parser's own error carries the message
-                diags = getattr(e, "diagnostics", None)
-                if diags:
-                    out.items.extend(diags)
-                else:
-                    out.error("env-file-invalid", f"{path}: {e}", where, sources.get(where) if sources else None)
-                continue
-            for k, v in values.items():
-                from_files[k] = v
+            _read_mapping_file("env", path, fmt, lookup, from_files, read_text, ("services", name, "env_file", i),
+                               sources, out, required)
         # entries written in `environment` win over env files, even a bare name left unresolved
         merged = {**from_files, **environment}
         services[name] = dataclasses.replace(s, environment=dict(sorted(merged.items())), env_file=())
+    return dataclasses.replace(project, services=services)
+
+
+def resolve_labels(project: Project, read_text: ReadText, sources: SourceMap | None, out: Collector) -> Project:
+    """Fold label_file contents into labels (WithServicesLabelsResolved).
+
+    Files are read in order, a later one overriding an earlier one, and `${VAR}` in a file resolves
+    from the files before it (then its own earlier lines); the service's `labels` win.
+    """
+    services = {}
+    for name, s in project.services.items():
+        if not s.label_file:
+            services[name] = s
+            continue
+        labels: dict[str, str] = {}
+        for i, path in enumerate(s.label_file):
+            values: dict[str, str] = {}
+            _read_mapping_file("label", path, None, labels.get, values, read_text, ("services", name, "label_file", i),
+                               sources, out)
+            labels.update(values)
+        labels.update(s.labels)
+        services[name] = dataclasses.replace(s, labels=dict(sorted(labels.items())) if labels else s.labels,
+                                             label_file=())
     return dataclasses.replace(project, services=services)

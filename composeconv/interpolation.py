@@ -10,13 +10,14 @@ from typing import Any, Callable
 from .diagnostics import ComposeError, Diagnostic, KeyPath, Level, Position
 from .sourcemap import SourceMap
 
-__all__ = ["CAST_PATHS", "InterpolationError", "InvalidTemplateError", "MissingRequiredError", "cast_for_path",
-           "interpolate_tree", "substitute"]
+__all__ = ["CAST_PATHS", "MAX_NESTING", "InterpolationError", "InvalidTemplateError", "MissingRequiredError",
+           "NestingTooDeepError", "cast_for_path", "interpolate_tree", "substitute"]
 
 Lookup = Callable[[str], "str | None"]
 
 # compose-go's template pattern: "$$", "$NAME", "${...}" or an invalid "${". The greedy (.*) makes one
-# match run to the last "}" on the line; the replacement below cuts it back at the balancing brace.
+# match run to the last "}" on the line, which Compose then cuts back at the balancing brace.
+# substitute() follows this grammar by index instead of matching it (see _Expander).
 _PATTERN = re.compile(r"\$(?:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)|\{(?:(?P<braced>[_a-z][_a-z0-9]*"
                       r"(?::?[-+?](?:.*))?)\}|(?P<invalid>)))", re.IGNORECASE)
 _NAME = re.compile(r"[_a-z][_a-z0-9]*", re.IGNORECASE)
@@ -39,80 +40,168 @@ class MissingRequiredError(InterpolationError):
         self.variable, self.reason = variable, reason
 
 
+# Nesting of `${VAR:-${OTHER:-...}}` beyond this is refused: each level is expanded on its own, and
+# unbounded nesting would let one string make the expansion as deep as it is long.
+MAX_NESTING = 64
+
+
+class NestingTooDeepError(InterpolationError):
+    def __init__(self, limit: int = MAX_NESTING) -> None:
+        super().__init__(f"variable substitutions nest more than {limit} levels deep")
+        self.limit = limit
+
+
 def substitute(template: str, lookup: Lookup, *, on_unset: Callable[[str], None] | None = None) -> str:
     """Expand variables in template exactly as compose-go v2.9.1 (Docker Compose v2.40.3) does.
 
     lookup returns a variable's value, or None when it is unset. on_unset is told the name of each unset
     variable that expands to "" without a default (where Compose logs a warning).
-    Raises InvalidTemplateError or MissingRequiredError (the first one met, as Compose does).
+    Raises InvalidTemplateError or MissingRequiredError (the first one met, as Compose does), or
+    NestingTooDeepError when substitutions nest more than MAX_NESTING levels.
+
+    Compose expands with a regular expression, recursing into the default of `${A:-default}` and into
+    what follows its balancing brace. This is the same expansion done by index over one string: the
+    text after a balancing brace is handled in the same loop rather than by recursion, and the
+    balancing braces are found in one pass, so time stays linear in the length of the template and
+    recursion is bounded by the nesting of substitutions.
     """
     if "$" not in template:
         return template
-    first: list[InterpolationError] = []
-
-    def replace(m: re.Match[str]) -> str:
-        try:
-            return _replacement(m.group(0), lookup, on_unset)
-        except InterpolationError as err:
-            if isinstance(err, InvalidTemplateError) and not err.template:
-                err.template = template
-                err.args = (f"Invalid template: {template!r}",)
-            if not first:
-                first.append(err)
-            return ""
-
-    result = _PATTERN.sub(replace, template)
-    if first:
-        raise first[0]
-    return result
+    return _Expander(template, lookup, on_unset).expand(0, len(template), 0)
 
 
-def _closing_brace(s: str) -> int:
-    # compose-go's getFirstBraceClosingIndex, including its skip of the character after each "{"
-    depth, i = 0, 0
-    while i < len(s):
-        if s[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        if s[i] == "{":
-            depth += 1
-            i += 1
-        i += 1
-    return -1
+class _Expander:
+    """One expansion of one template; windows are index ranges into it."""
+
+    __slots__ = ("text", "lookup", "on_unset", "_closes")
+
+    def __init__(self, text: str, lookup: Lookup, on_unset: Callable[[str], None] | None) -> None:
+        self.text, self.lookup, self.on_unset = text, lookup, on_unset
+        self._closes: dict[int, int] | None = None
+
+    def _close(self, start: int, end: int) -> int:
+        """compose-go's getFirstBraceClosingIndex on text[start:end] (start is a "$" before "{"), as an
+        index into text, or -1. The scan counts "{" and "}" but skips the character after each counted
+        "{"; what is skipped does not depend on where a scan starts (it starts at a "$", which is not
+        a brace), so one pass matches every counted "{" with its "}" for all scans at once."""
+        closes = self._closes
+        if closes is None:
+            closes = self._closes = {}
+            opened: list[int] = []
+            after_open = -2
+            for m in _BRACES.finditer(self.text):
+                at = m.start()
+                if at == after_open + 1:
+                    continue  # the character after a counted "{"
+                if m.group() == "{":
+                    opened.append(at)
+                    after_open = at
+                elif opened:
+                    closes[opened.pop()] = at
+        close = closes.get(start + 1, -1)
+        return close if close < end else -1
+
+    def expand(self, lo: int, hi: int, depth: int) -> str:
+        """The expansion of text[lo:hi]; raises the first error met, after looking at all of it."""
+        if depth > MAX_NESTING:
+            raise NestingTooDeepError()
+        text, lookup, on_unset = self.text, self.lookup, self.on_unset
+        out: list[str] = []
+        first: InterpolationError | None = None
+        # the window being read, and the ones suspended while the text after a balancing brace is read
+        suspended: list[tuple[int, int, int, int]] = []
+        line_end = last_brace = -1  # for the current window: end of the line being read, its last "}"
+        pos = lo
+        while True:
+            i = text.find("$", pos, hi)
+            if i < 0:
+                out.append(text[pos:hi])
+                if not suspended:
+                    break
+                pos = hi  # the window ended where the match that opened it ended
+                lo, hi, line_end, last_brace = suspended.pop()
+                continue
+            out.append(text[pos:i])
+            nxt = text[i + 1:i + 2] if i + 1 < hi else ""
+            if nxt == "$":
+                out.append("$")
+                pos = i + 2
+                continue
+            if nxt != "{":
+                m = _NAME.match(text, i + 1, hi)
+                if m is None:  # a "$" that starts nothing
+                    out.append("$")
+                    pos = i + 1
+                    continue
+                pos = m.end()
+                value = lookup(m.group())
+                if value is None:
+                    if on_unset:
+                        on_unset(m.group())
+                    value = ""
+                out.append(value)
+                continue
+            m = _NAME.match(text, i + 2, hi)
+            j = m.end() if m is not None else -1
+            op = ""
+            if m is not None:
+                if text.startswith(":", j, hi) and text[j + 1:j + 2] in ("-", "+", "?") and j + 1 < hi:
+                    op = ":" + text[j + 1]
+                elif j < hi and text[j] in "-+?":
+                    op = text[j]
+            end = -1
+            if op:  # `${NAME<op>...}` runs to the last "}" of its line
+                k = j + len(op)
+                if k >= line_end:
+                    nl = text.find("\n", k, hi)
+                    line_end = hi if nl < 0 else nl
+                    last_brace = text.rfind("}", k, line_end)
+                if last_brace >= k:
+                    end = last_brace + 1
+            if end < 0 and m is not None and j < hi and text[j] == "}":
+                op, end = "", j + 1
+            elif end < 0:  # an invalid "${"
+                if first is None:
+                    first = InvalidTemplateError(text[lo:hi])
+                pos = i + 2
+                continue
+            name = m.group()
+            if not op:
+                pos = end
+                value = lookup(name)
+                if value is None:
+                    if on_unset:
+                        on_unset(name)
+                    value = ""
+                out.append(value)
+                continue
+            close = self._close(i, end)
+            arg_lo, arg_hi = j + len(op), (close if close >= 0 else end - 1)
+            pos = end
+            try:
+                arg = self.expand(arg_lo, arg_hi, depth + 1) if text.find("$", arg_lo, arg_hi) >= 0 \
+                    else text[arg_lo:arg_hi]
+                out.append(_apply_operator(name, op, arg, lookup))
+            except InterpolationError as err:
+                if first is None:
+                    first = err
+                continue  # Compose skips the rest of a substitution that failed
+            if close >= 0 and close + 1 < end:  # the text after the balancing brace, read as a template
+                if end < hi:
+                    suspended.append((lo, hi, line_end, last_brace))
+                lo, hi, pos = close + 1, end, close + 1
+                line_end, last_brace = hi, hi - 1  # one line, ending with its last brace
+        if first is not None:
+            raise first
+        return "".join(out)
 
 
-def _replacement(substring: str, lookup: Lookup, on_unset: Callable[[str], None] | None) -> str:
-    close = _closing_brace(substring)
-    rest = ""
-    if close > -1:
-        substring, rest = substring[:close + 1], substring[close + 1:]
-    m = _PATTERN.search(substring)
-    if m is None or m.group("invalid") is not None:
-        raise InvalidTemplateError()
-    if m.group("escaped"):
-        return "$"
-    name = m.group("named")
-    if name is None:
-        braced = m.group("braced")
-        name = _NAME.match(braced).group(0)
-        op_text = braced[len(name):]
-        if op_text:
-            op = ":" + op_text[1] if op_text[0] == ":" else op_text[0]
-            value = _apply_operator(name, op, op_text[len(op):], lookup, on_unset)
-            return value + substitute(rest, lookup, on_unset=on_unset)
-    value = lookup(name)
-    if value is None:
-        if on_unset:
-            on_unset(name)
-        return ""
-    return value
+_BRACES = re.compile(r"[{}]")
 
 
-def _apply_operator(name: str, op: str, arg: str, lookup: Lookup, on_unset: Callable[[str], None] | None) -> str:
+def _apply_operator(name: str, op: str, arg: str, lookup: Lookup) -> str:
     # v2.9.1 expands the default/alternative/message before looking at the variable, so an error (or an
     # unset-variable warning) inside it counts even when it is not used.
-    arg = substitute(arg, lookup, on_unset=on_unset)
     value = lookup(name)
     if op in (":-", "-"):
         return arg if value is None or (op == ":-" and value == "") else value
@@ -276,6 +365,11 @@ def interpolate_tree(data: Any, lookup: Lookup, sourcemap: SourceMap | None = No
             except MissingRequiredError as err:
                 errors.append(Diagnostic("interpolation-required", Level.ERROR,
                                          f"error while interpolating {_go_path(path)}: {err}", path, where(path)))
+                return value
+            except NestingTooDeepError as err:
+                errors.append(Diagnostic("interpolation-too-deep", Level.ERROR,
+                                         f"error while interpolating {_go_path(path)}: {err}", path, where(path),
+                                         "composeconv refuses deeper nesting, which Compose would expand"))
                 return value
             kind = next((n[None] for n in nodes if None in n), None)
             if kind is None:

@@ -2,8 +2,9 @@
 
 For every case that `config --no-interpolate` accepts, the map-level dict must equal the
 recorded output; every case it rejects must raise ComposeError (and nothing else). In
-interpolated mode every rejected case must raise ComposeError too, except the ones whose
-error only comes from the typed decoding (listed in TYPED_LEVEL_ERRORS).
+interpolated mode, with the steps Compose runs on its typed project (composeconv.api.load_project),
+every rejected case must raise ComposeError too, except the ones the library knowingly accepts
+(test_corpus_config.ACCEPTED_BUT_COMPOSE_FAILS).
 """
 
 from __future__ import annotations
@@ -17,29 +18,18 @@ from typing import Any
 
 import pytest
 
+from composeconv.api import load_project
 from composeconv.diagnostics import ComposeError
-from composeconv.loader import LoadOptions, load_dict
+from composeconv.loader import LoadOptions, load_dict, printable
 
 from support import CORPUS, need
+from test_corpus_config import ACCEPTED_BUT_COMPOSE_FAILS
 
 CASES = CORPUS / "cases"
 EXPECTED = CORPUS / "expected"
 
 # Known differences: path -> why. Keep this the only place that names corpus files.
 KNOWN_DIFFERENCES: dict[str, str] = {}
-
-# Cases Compose rejects only when it decodes the typed model (or marshals it), which the map
-# level does not do: path -> reason.
-_SSH_MARSHAL = ("Compose 2.40.3 fails to print build.ssh given as key=value (a JSON marshalling bug of its "
-                "typed model, see the corpus README); the file itself is valid")
-TYPED_LEVEL_ERRORS: dict[str, str] = {
-    "compose-go/inline/loader_test__TestLoadSSHWithKeyValueInBuildConfig__1.yaml": _SSH_MARSHAL,
-    "compose-go/inline/loader_test__TestLoadSSHWithKeysValuesInBuildConfig__1.yaml": _SSH_MARSHAL,
-    "compose/pkg/e2e/fixtures/build-test/ssh/compose.yaml": _SSH_MARSHAL,
-    "compose-go/inline/loader_test__TestServiceDeviceRequestCountInvalidStringType__1.yaml":
-        "devices[].count is a free string in the schema; Compose rejects \"some_string\" only when it decodes "
-        "the typed model (composeconv.model), not at the map level",
-}
 
 # Cases Compose could not finish (alias bombs); we only require a ComposeError or a result.
 TIMEOUT_CASES_NOTE = "TIMEOUT"
@@ -67,14 +57,23 @@ def normalize_json(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True))
 
 
-def load_case(rel: str, home: str, interpolate: bool, project_steps: bool = False) -> dict:
-    """Load one case as Compose was run on it: from its directory, with only PATH and HOME set."""
+def case_environ(home: str) -> dict[str, str]:
+    """The environment Compose was run with: only PATH and HOME."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
+
+
+def load_case(rel: str, home: str, interpolate: bool) -> dict:
+    """Load one case's map-level model as Compose was run on it: from its directory."""
     path = CASES / rel
-    environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
-    options = LoadOptions(files=(str(path),), cwd=str(path.parent), environ=environ, interpolate=interpolate,
-                          apply_profiles=project_steps, consistency=project_steps,
-                          resolve_env_files=project_steps, prune_resources=project_steps)
-    return load_dict(options).data
+    options = LoadOptions(files=(str(path),), cwd=str(path.parent), environ=case_environ(home),
+                          interpolate=interpolate)
+    return printable(load_dict(options).data)
+
+
+def load_case_with_project_steps(rel: str, home: str) -> None:
+    """Load one case as the library does: interpolated, then Compose's steps on the typed project."""
+    path = CASES / rel
+    load_project([str(path)], cwd=str(path.parent), environ=case_environ(home))
 
 
 def first_difference(a: Any, b: Any, path: str = "") -> str | None:
@@ -148,7 +147,7 @@ def run_interp_errors(rows: list[dict[str, str]], home: str) -> tuple[int, int, 
         total += 1
         if row["config_ok"] == "1":
             try:
-                load_case(rel, home, interpolate=True, project_steps=True)
+                load_case_with_project_steps(rel, home)
                 ok += 1
             except ComposeError as exc:
                 failures[rel] = "unexpected ComposeError: " + str(exc).splitlines()[0][:200]
@@ -156,7 +155,7 @@ def run_interp_errors(rows: list[dict[str, str]], home: str) -> tuple[int, int, 
                 failures[rel] = f"crash {type(exc).__name__}: {exc}"[:300]
             continue
         try:
-            load_case(rel, home, interpolate=True, project_steps=True)
+            load_case_with_project_steps(rel, home)
         except ComposeError:
             ok += 1
             continue
@@ -224,7 +223,7 @@ def test_interpolated_errors_raise_compose_error(rows, tmp_path):
     home = str(tmp_path / "home")
     os.makedirs(home)
     ok, total, failures = run_interp_errors(rows, home)
-    unexplained = {k: v for k, v in failures.items() if k not in TYPED_LEVEL_ERRORS}
+    unexplained = {k: v for k, v in failures.items() if k not in ACCEPTED_BUT_COMPOSE_FAILS}
     print(f"\ninterpolated mode, project steps on: {ok}/{total} accepted/rejected as Compose does")
     for rel, why in sorted(failures.items()):
         print(f"  {rel}: {why}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from composeconv.diagnostics import ComposeError
+from composeconv.finalize import apply_profiles
 from composeconv.loader import normalize_project_name
 from composeconv.loader.options import LoadOptions
+from composeconv.model import decode_project
 
-from test_loader_support import load
+from test_loader_support import load, load_typed
 from support import FIXTURES
 
 ENVFILES = FIXTURES / "loader" / "envfiles"
@@ -47,19 +49,17 @@ def test_no_interpolate_keeps_variables_and_env_file_long_syntax(tmp_path):
     assert app["environment"] == {"FROM_DOTENV": None, "FROM_PROCESS": None, "LITERAL": "x"}
 
 
-def test_env_files_folded_into_environment_on_request(tmp_path):
+def test_env_files_folded_into_environment(tmp_path):
     environ = {"HOME": str(tmp_path), "FROM_PROCESS": "p"}
-    project = load(ENVFILES, environ=environ, interpolate=True, resolve_env_files=True)
-    env = project.data["services"]["app"]["environment"]
-    assert env == {"A": "1", "B": "1-b", "RAW": "${NOT_EXPANDED}", "FROM_DOTENV": "dot", "FROM_PROCESS": "p",
-                   "LITERAL": "x"}
-    assert "env_file" not in project.data["services"]["app"]
+    app = load_typed(ENVFILES, environ=environ).project.services["app"]
+    assert app.environment == {"A": "1", "B": "1-b", "RAW": "${NOT_EXPANDED}", "FROM_DOTENV": "dot",
+                               "FROM_PROCESS": "p", "LITERAL": "x"}
+    assert app.env_file == ()
 
 
 def test_missing_required_env_file(tmp_path):
     with pytest.raises(ComposeError) as info:
-        load(tmp_path, {"compose.yaml": "services:\n  a:\n    image: x\n    env_file: nope.env\n"},
-             interpolate=True, resolve_env_files=True)
+        load_typed(tmp_path, {"compose.yaml": "services:\n  a:\n    image: x\n    env_file: nope.env\n"})
     d = info.value.diagnostics[0]
     assert d.message.startswith(f"env file {tmp_path / 'nope.env'} not found")
     assert d.path == ("services", "a", "env_file", 0)
@@ -74,23 +74,23 @@ def test_profiles_are_not_applied_at_map_level(tmp_path):
 
 
 def test_profiles_filter_services_and_check_dependencies(tmp_path):
-    project = load(PROFILES, environ={"HOME": str(tmp_path)}, interpolate=True, apply_profiles=True,
-                   consistency=True, profiles=("backend",))
+    project = load_typed(PROFILES, environ={"HOME": str(tmp_path)}, profiles=("backend",)).project
     # a service's own "*" profile is not a wildcard: only activating "*" enables it
-    assert set(project.data["services"]) == {"web", "db"}
-    assert set(project.disabled_services) == {"debug", "tools"}
+    assert set(project.services) == {"web", "db"}
+    everything = decode_project(load(PROFILES, environ={"HOME": str(tmp_path)}, interpolate=True).data)
+    _, disabled = apply_profiles(everything, ("backend",))
+    assert set(disabled) == {"debug", "tools"}
     with pytest.raises(ComposeError) as info:
-        load(PROFILES, environ={"HOME": str(tmp_path)}, interpolate=True, apply_profiles=True, consistency=True)
+        load_typed(PROFILES, environ={"HOME": str(tmp_path)})
     assert info.value.diagnostics[0].message == \
         'service "web" depends on undefined service "db": invalid compose project'
 
 
 def test_compose_profiles_variable(tmp_path):
-    project = load(PROFILES, environ={"HOME": str(tmp_path), "COMPOSE_PROFILES": "backend, debug"},
-                   apply_profiles=True)
-    assert set(project.data["services"]) == {"web", "db", "debug"}
-    everything = load(PROFILES, environ={"HOME": str(tmp_path)}, apply_profiles=True, profiles=("*",))
-    assert set(everything.data["services"]) == {"web", "db", "debug", "tools"}
+    project = load_typed(PROFILES, environ={"HOME": str(tmp_path), "COMPOSE_PROFILES": "backend, debug"}).project
+    assert set(project.services) == {"web", "db", "debug"}
+    everything = load_typed(PROFILES, environ={"HOME": str(tmp_path)}, profiles=("*",)).project
+    assert set(everything.services) == {"web", "db", "debug", "tools"}
 
 
 def test_project_name_rules(tmp_path):

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from composeconv.api import Loaded, load_project
 from composeconv.loader import LoadOptions, load_dict
 
 
@@ -24,3 +25,12 @@ def load(root: Path, content: dict[str, str] | None = None, *, environ: dict[str
     options.setdefault("interpolate", False)
     env = {"HOME": str(root / "home")} if environ is None else environ
     return load_dict(LoadOptions(cwd=str(root), environ=env, **options))
+
+
+def load_typed(root: Path, content: dict[str, str] | None = None, *, environ: dict[str, str] | None = None,
+               files: tuple[str, ...] = (), **options: Any) -> Loaded:
+    """Write content under root and load it as the library does: load_project, with Compose's project steps."""
+    if content:
+        write(root, content)
+    env = {"HOME": str(root / "home")} if environ is None else environ
+    return load_project(list(files), cwd=str(root), environ=env, **options)

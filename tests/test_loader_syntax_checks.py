@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-from composeconv.diagnostics import ComposeError
-from composeconv.loader.checks import check_consistency, check_cycles
+from composeconv.diagnostics import Collector, ComposeError
+from composeconv.finalize import check_consistency, find_cycle
 from composeconv.loader.shortsyntax import SyntaxProblem, parse_port, parse_volume
+from composeconv.model import decode_project
 
-from test_loader_support import load
+from test_loader_support import load, load_typed
 from support import SHARED
 
 
@@ -72,7 +73,7 @@ def test_unparsable_short_syntax_is_kept_without_interpolation(tmp_path):
 
 def test_consistency_reports_every_problem_with_positions(tmp_path):
     with pytest.raises(ComposeError) as info:
-        load(tmp_path, {"compose.yaml": """
+        load_typed(tmp_path, {"compose.yaml": """
             services:
               web:
                 image: nginx
@@ -81,10 +82,10 @@ def test_consistency_reports_every_problem_with_positions(tmp_path):
                 secrets: [token]
               bare:
                 command: run
-            """}, interpolate=True, consistency=True)
+            """})
     by_code = {d.code: d for d in info.value.diagnostics}
-    assert set(by_code) >= {"undefined-network", "undefined-volume", "undefined-secret", "missing-image"}
-    assert by_code["missing-image"].message == \
+    assert set(by_code) >= {"undefined-network", "undefined-volume", "undefined-secret", "service-no-image"}
+    assert by_code["service-no-image"].message == \
         'service "bare" has neither an image nor a build context specified: invalid compose project'
     assert by_code["undefined-volume"].position.line == 6
     assert by_code["undefined-volume"].path == ("services", "web", "volumes", 0)
@@ -93,7 +94,9 @@ def test_consistency_reports_every_problem_with_positions(tmp_path):
 def test_network_mode_with_networks_and_healthcheck():
     doc = {"services": {"s": {"image": "x", "network_mode": "host", "networks": {"default": None},
                               "healthcheck": {"test": ["WRONG"]}}}, "networks": {"default": {}}}
-    messages = [d.message for d in check_consistency(doc)]
+    out = Collector()
+    check_consistency(decode_project(doc), {}, None, out)
+    messages = [d.message for d in out.items]
     assert "service s declares mutually exclusive `network_mode` and `networks`: invalid compose project" in messages
     assert 'healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"' in messages
 
@@ -101,9 +104,14 @@ def test_network_mode_with_networks_and_healthcheck():
 def test_dependency_cycle_message_is_deterministic():
     doc = {"services": {n: {"image": "x", "depends_on": {d: {"condition": "service_started", "required": True}}}
                         for n, d in (("c", "a"), ("a", "b"), ("b", "c"))}}
-    assert [d.message for d in check_cycles(doc)] == ["dependency cycle detected: a -> b -> c -> a"]
-    chain = {"services": {f"s{i}": {"depends_on": {f"s{i - 1}": {}}} if i else {} for i in range(3000)}}
-    assert check_cycles(chain) == []
+    out = Collector()
+    check_consistency(decode_project(doc), {}, None, out)
+    assert [d.message for d in out.items] == ["dependency cycle detected: a -> b -> c -> a"]
+    chain = {"services": {f"s{i}": {"image": "x", "depends_on": {f"s{i - 1}": {}}} if i else {"image": "x"}
+                          for i in range(3000)}}
+    out = Collector()
+    check_consistency(decode_project(chain), {}, None, out)
+    assert out.items == [] and find_cycle(decode_project(chain)) is None
 
 
 def test_schema_errors_are_positioned(tmp_path):
@@ -136,7 +144,7 @@ def test_positions_come_from_the_file_that_set_the_key(tmp_path):
         "over.yaml": "services:\n  web:\n    volumes:\n      - data:/data\n",
     }
     with pytest.raises(ComposeError) as info:
-        load(tmp_path, files, files=("base.yaml", "over.yaml"), interpolate=True, consistency=True)
+        load_typed(tmp_path, files, files=("base.yaml", "over.yaml"))
     d = info.value.diagnostics[0]
     assert d.code == "undefined-volume"
     assert d.position.file == str(tmp_path / "over.yaml") and d.position.line == 4

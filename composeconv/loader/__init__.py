@@ -13,8 +13,9 @@ long syntax; then default values, structural checks, relative paths, environment
 normalization (default network, resource names, implied depends_on). As in Compose, the model
 built without interpolation only knows COMPOSE_PROJECT_NAME of the environment.
 
-The project steps Compose runs on its typed model (profiles, consistency checks, env_file
-folding, pruning of unused resources) are off unless LoadOptions asks for them.
+The steps Compose runs on its typed project (profiles, consistency checks, env_file and label_file
+folding, service selection, pruning of unused resources) are in composeconv.finalize, which
+composeconv.api.load_project runs on the decoded model.
 
 Errors in the input raise composeconv.diagnostics.ComposeError with positioned diagnostics.
 """
@@ -29,16 +30,15 @@ from ..diagnostics import ComposeError, Diagnostic, Level, Position
 from ..sourcemap import SourceMap
 from .deps import interpolate_tree
 from ._util import diagnostic
-from .checks import check_consistency
 from .core import Loader, LoaderOptions, Parsed
-from .environment import env_from_files, parse_bool, resolve_service_env_files, resolve_service_label_files
+from .environment import env_from_files, parse_bool
 from .files import discover, documents, read_file
 from .options import LoadOptions
 from .paths import go_abs, go_join
-from .project import apply_profiles, enable_services, prune_resources, select_services
 from .project_name import invalid_project_name_message, is_valid_project_name, normalize_project_name
+from .transform import printable
 
-__all__ = ["LoadOptions", "LoadedProject", "load_dict", "normalize_project_name", "ComposeError"]
+__all__ = ["LoadOptions", "LoadedProject", "load_dict", "normalize_project_name", "printable", "ComposeError"]
 
 
 @dataclass
@@ -53,7 +53,6 @@ class LoadedProject:
     environment: dict[str, str]
     env_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
-    disabled_services: dict[str, Any] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -198,7 +197,6 @@ def load_dict(options: LoadOptions) -> LoadedProject:
         result = LoadedProject(data=doc, sourcemap=loader.sourcemap, name=name, working_dir=working_dir,
                                files=tuple(files), environment=env, env_files=tuple(env_files),
                                profiles=tuple(profiles), warnings=setup.warnings + loader.warnings)
-        _project_steps(result, options)
     except ComposeError as exc:
         raise _with_positions(exc, loader.sourcemap, files[0]) from None
     return result
@@ -216,44 +214,3 @@ def _with_positions(exc: ComposeError, sm: SourceMap, fallback_file: str) -> Com
         fixed.append(d)
     return ComposeError(fixed)
 
-
-def _project_steps(project: LoadedProject, options: LoadOptions) -> None:
-    doc = project.data
-    profiles = list(project.profiles)
-    disabled: dict[str, Any] = {}
-    if options.do_profiles:
-        disabled = apply_profiles(doc, profiles)
-        if options.services:
-            disabled, profiles = enable_services(doc, disabled, options.services, profiles)
-            project.profiles = tuple(profiles)
-    project.disabled_services = disabled
-    if options.do_consistency:
-        problems = check_consistency(doc, disabled, project.sourcemap)
-        if problems:
-            raise ComposeError(problems)
-    if options.do_env_files:
-        resolve_service_env_files(doc, project.environment, project.sourcemap)
-        resolve_service_label_files(doc)
-    if options.services:
-        select_services(doc, options.services, disabled)
-    if options.do_prune:
-        prune_resources(doc)
-    if options.do_consistency:
-        _check_container_names(doc, project.sourcemap)
-
-
-def _check_container_names(doc: dict, sm: SourceMap) -> None:
-    seen: dict[str, str] = {}
-    problems = []
-    for name, service in (doc.get("services") or {}).items():
-        cname = service.get("container_name") if isinstance(service, dict) else None
-        if cname:
-            if cname in seen:
-                problems.append(diagnostic(
-                    "duplicate-container-name",
-                    f'services.{name}: container name "{cname}" is already in use by service {seen[cname]}"',
-                    ("services", name, "container_name"), sm))
-            else:
-                seen[cname] = name
-    if problems:
-        raise ComposeError(problems)

@@ -1,12 +1,14 @@
-"""The project environment (process env, --env-file or .env) and environment resolution in services."""
+"""The project environment (process env, --env-file or .env) and environment resolution in services.
+
+Folding env_file and label_file contents into services is composeconv.finalize's, on the typed project.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Mapping
+from typing import Mapping
 
 from ..diagnostics import ComposeError, Diagnostic, Level, Position
-from ._util import go_sprint, position_of
 from .deps import read_env_file
 from .paths import go_abs
 
@@ -85,105 +87,3 @@ def resolve_environment(doc: dict, environment: Mapping[str, str]) -> None:
                     var = resource.get("environment")
                     if isinstance(var, str) and var in environment:
                         resource[key] = environment[var]
-
-
-# --------------------------------------------------------------------------- project level
-
-def environment_to_mapping(value: Any) -> dict[str, str | None]:
-    """environment (list or mapping) as NAME -> value or None (declared without a value)."""
-    out: dict[str, str | None] = {}
-    if isinstance(value, dict):
-        for key, val in value.items():
-            out[key] = None if val is None else (val if isinstance(val, str) else go_sprint(val))
-    elif isinstance(value, list):
-        for item in value:
-            text = item if isinstance(item, str) else go_sprint(item)
-            key, sep, val = text.partition("=")
-            if key and key[-1].isspace():
-                raise _error("invalid-environment",
-                             f"environment variable {key} is declared with a trailing space")
-            out[key] = val if sep else None
-    return out
-
-
-def load_env_file_values(path: str, fmt: str | None, lookup: Callable[[str], str | None],
-                         into: dict[str, str]) -> None:
-    """Read one env_file into `into` (its values may refer to earlier ones)."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    try:
-        read_env_file(data, path, lookup, format=fmt or None, vars=into)
-    except ComposeError as exc:
-        raise _reworded(exc, path) from None
-
-
-def resolve_service_env_files(doc: dict, environment: Mapping[str, str], sourcemap: Any = None,
-                              discard: bool = True) -> None:
-    """Fold env_file contents into environment (as Compose does when it builds the project).
-
-    The service's own `environment` wins over its env files; env files are read in order, a
-    missing one is an error unless `required: false`. The result is a mapping.
-    """
-    services = doc.get("services")
-    if not isinstance(services, dict):
-        return
-    for name, service in services.items():
-        if not isinstance(service, dict):
-            continue
-        env_files = service.get("env_file")
-        if not env_files and "environment" not in service:
-            continue
-        own = environment_to_mapping(service.get("environment"))
-        for key, val in own.items():
-            if val is None and key in environment:
-                own[key] = environment[key]
-        merged: dict[str, str | None] = {k: v for k, v in own.items() if v is not None}
-        for i, env_file in enumerate(env_files or ()):
-            if not isinstance(env_file, dict):
-                continue
-            path = env_file.get("path")
-            if not isinstance(path, str):
-                continue
-            if not os.path.exists(path):
-                if env_file.get("required", True) is not False:
-                    raise _error("env-file-missing",
-                                 f"env file {path} not found: stat {path}: no such file or directory",
-                                 ("services", name, "env_file", i),
-                                 position_of(sourcemap, ("services", name, "env_file", i)))
-                continue
-
-            def lookup(key: str, _own=own) -> str | None:
-                if key in environment:
-                    return environment[key]
-                return _own.get(key)
-            load_env_file_values(path, env_file.get("format"), lookup, merged)  # type: ignore[arg-type]
-        merged.update(own)
-        service["environment"] = merged
-        if discard:
-            service.pop("env_file", None)
-
-
-def resolve_service_label_files(doc: dict, discard: bool = True) -> None:
-    """Fold label_file contents into labels (service labels win)."""
-    services = doc.get("services")
-    if not isinstance(services, dict):
-        return
-    for service in services.values():
-        if not isinstance(service, dict):
-            continue
-        files = service.get("label_file")
-        if not files:
-            continue
-        labels: dict[str, str] = {}
-        for path in files:
-            if not isinstance(path, str):
-                continue
-            if not os.path.exists(path):
-                raise _error("label-file-missing", f"label file {path} not found: stat {path}: no such file or directory")
-            load_env_file_values(path, None, lambda k: labels.get(k), labels)
-        own = environment_to_mapping(service.get("labels"))
-        labels.update({k: ("" if v is None else v) for k, v in own.items()})
-        if labels:
-            service["labels"] = labels
-        if discard:
-            service.pop("label_file", None)

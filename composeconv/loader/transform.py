@@ -312,6 +312,25 @@ _KEEP_EMPTY_SERVICE = frozenset({
 _KEEP_EMPTY_BUILD = frozenset({"args", "additional_contexts", "platform", "tags", "labels"})
 
 
+class EmptyCommand(list):
+    """An explicitly empty command or entrypoint (`entrypoint: []`).
+
+    Compose prints it as null at the map level (--no-interpolate) yet decodes it into an empty,
+    not a missing, command: it clears the image's entrypoint. This type keeps that difference.
+    """
+
+
+def printable(doc: Any) -> Any:
+    """The map-level document as Compose prints it with --no-interpolate."""
+    if isinstance(doc, EmptyCommand):
+        return None
+    if isinstance(doc, dict):
+        return {k: printable(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [printable(v) for v in doc]
+    return doc
+
+
 def _nil_empty(value: Any) -> Any:
     """Empty sequences become null (Compose rebuilds every list and an empty one prints null)."""
     if isinstance(value, list):
@@ -347,7 +366,9 @@ def _omit_service(service: dict) -> None:
     for key, value in service.items():
         if not isinstance(value, (list, dict)):
             continue
-        if key == "dns" and isinstance(value, list):
+        if key in ("command", "entrypoint") and isinstance(value, list) and not value:
+            service[key] = EmptyCommand()
+        elif key == "dns" and isinstance(value, list):
             service[key] = [v for v in value if v is not None and v != ""]
         elif isinstance(value, list) and key in _KEEP_EMPTY_SERVICE:
             _keep_list(value)

@@ -396,8 +396,13 @@ def decode_object(cls: type, data: Any, path: KeyPath = (), name: str | None = N
             if name is not None:
                 kwargs[attr] = name
             continue
-        if key is None or key not in data:
+        if key is None:
             continue
+        if key not in data:
+            # also accept the name Compose's JSON printer uses (blkio devices: Path, Rate, Weight)
+            key = _json_keys(cls).get(key, key)
+            if key not in data:
+                continue
         v = _decode_value(kind, data[key], path + (key,))
         if omit and not ptr and v in _ZERO and not isinstance(v, tuple):
             continue  # Compose drops zero values of such keys; so does the model

@@ -52,7 +52,8 @@ class ChartIndex:
                     index.service_owner[obj["metadata"]["name"]] = obj["metadata"]["name"]
                 elif len(owners) == 1:
                     index.service_owner[obj["metadata"]["name"]] = owners[0]
-            elif obj["kind"] == "Ingress" and obj["metadata"]["name"] in index.workloads:
+            elif (obj["kind"] == "Ingress" and obj["metadata"]["name"] in index.workloads
+                  and ingress_is_regular(obj, obj["metadata"]["name"])):
                 index.ingresses[obj["metadata"]["name"]] = obj
         # an env ConfigMap is templated from its container's values only when it is emitted
         index.env_configmaps = {cm: c for cm, c in index.env_configmaps.items() if ("ConfigMap", cm) in index.emitted}
@@ -97,12 +98,12 @@ def container_values(container: dict[str, Any], env_data: dict[str, str] | None)
     """image, env, resources and probe switches of one container."""
     image = split_image(container["image"])
     image["pullPolicy"] = container.get("imagePullPolicy", "")
-    env: dict[str, str]
+    out: dict[str, Any] = {"image": image}
     if env_data is not None:
-        env = dict(env_data)
-    else:
-        env = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
-    out: dict[str, Any] = {"image": image, "env": env, "resources": container.get("resources", {})}
+        out["env"] = dict(env_data)
+    elif templated_env(container):
+        out["env"] = {e["name"]: e["value"] for e in container.get("env", [])}
+    out["resources"] = container.get("resources", {})
     probes = {short: True for key, short in PROBES if key in container}
     if probes:
         out["probes"] = probes
@@ -186,3 +187,66 @@ def build_values(index: ChartIndex) -> dict[str, Any]:
     if index.secrets:
         values["secrets"] = {name: _decoded(index.secrets[name]) for name in sorted(index.secrets)}
     return values
+
+
+# -- values.schema.json: Helm checks the values against it, so a typo or a wrong type fails the install
+
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_PORT = {"type": "object", "required": ["port"], "properties": {
+    "name": {"type": "string"}, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+    "targetPort": {"type": ["integer", "string"]}, "protocol": {"enum": ["TCP", "UDP", "SCTP"]},
+    "appProtocol": {"type": "string"}, "nodePort": {"type": "integer"}}, "additionalProperties": False}
+
+
+def _closed(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+def _service_schema(block: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "image": _closed({"repository": {"type": "string", "minLength": 1}, "tag": {"type": ["string", "number"]},
+                          "digest": {"type": "string"},
+                          "pullPolicy": {"enum": ["", "Always", "IfNotPresent", "Never"]}}, ("repository",)),
+        "resources": {"type": "object"},
+    }
+    if "replicas" in block:
+        props["replicas"] = {"type": "integer", "minimum": 0}
+    if "env" in block:
+        props["env"] = {"type": "object", "additionalProperties": _SCALAR}
+    if "probes" in block:
+        props["probes"] = _closed({short: {"type": "boolean"} for short in block["probes"]})
+    if "service" in block:
+        props["service"] = _closed({"type": {"enum": ["ClusterIP", "NodePort", "LoadBalancer", "headless"]},
+                                    "ports": {"type": "array", "items": _PORT}}, ("type", "ports"))
+    if "ingress" in block:
+        props["ingress"] = _closed({
+            "enabled": {"type": "boolean"}, "className": {"type": "string"},
+            "rules": {"type": "array", "minItems": 1, "items": _closed(
+                {"host": {"type": "string"}, "path": {"type": "string", "pattern": "^/"}}, ("path",))},
+            "tls": {"type": "boolean"}, "tlsSecretName": {"type": "string"}})
+    return _closed(props, ("image",))
+
+
+def values_schema(values: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema of the values: the keys the templates read, with their types; nothing else."""
+    props: dict[str, Any] = {
+        "prefixNames": {"type": "boolean"},
+        "nameOverride": {"type": "string"},
+        "fullnameOverride": {"type": "string"},
+        "services": _closed({name: _service_schema(block) for name, block in values["services"].items()}),
+    }
+    if "persistence" in values:
+        props["persistence"] = _closed({name: _closed({
+            "enabled": {"type": "boolean"}, "size": {"type": "string", "minLength": 1},
+            "storageClass": {"type": "string"},
+            "accessModes": {"type": "array", "minItems": 1, "items": {
+                "enum": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]}}})
+            for name in values["persistence"]})
+    if "secrets" in values:
+        props["secrets"] = _closed({name: {"type": "object", "additionalProperties": {"type": "string"}}
+                                    for name in values["secrets"]})
+    return {"$schema": "http://json-schema.org/draft-07/schema#", "title": "Values", "type": "object",
+            "properties": props}

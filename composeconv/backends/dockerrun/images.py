@@ -19,7 +19,8 @@ def _flag(name: str, value: str | Word) -> Word:
 
 def pull_policy(ctx: Context, svc: Service) -> str:
     """always, never, missing or build, as the script applies it."""
-    policy = svc.pull_policy or ("build" if svc.build is not None and not svc.image else "missing")
+    # Without a policy Compose pulls a missing image, or builds it when the service has a build section.
+    policy = svc.pull_policy or "missing"
     if policy == "build":
         return "build"
     if policy in _POLICIES:
