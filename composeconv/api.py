@@ -99,8 +99,12 @@ def targets() -> list[str]:
     return sorted(TARGETS)
 
 
-def convert(project: Project | Loaded, target: str, options: ConvertOptions | None = None) -> ConvertResult:
-    """Convert a project with the named backend; diagnostics get positions when sources are known."""
+def convert(project: Project | Loaded, target: str, options: ConvertOptions | None = None,
+            layout: str = "plain") -> ConvertResult:
+    """Convert a project with the named backend; diagnostics get positions when sources are known.
+
+    layout packages Kubernetes output as a Helm chart ("helm") or a Kustomize base ("kustomize").
+    """
     if target not in TARGETS:
         from .suggest import suggest
 
@@ -110,10 +114,17 @@ def convert(project: Project | Loaded, target: str, options: ConvertOptions | No
     sources = project.sources if isinstance(project, Loaded) else None
     model = project.project if isinstance(project, Loaded) else project
     options = options or ConvertOptions()
-    if isinstance(project, Loaded) and "environment" not in options.extra:
-        # `environment:` sources of secrets and configs take their values from the project environment
-        options = dataclasses.replace(options, extra={**options.extra, "environment": dict(project.environment)})
-    result = TARGETS[target].load()(model, options)
+    from .packaging import LAYOUTS
+
+    if layout not in LAYOUTS or (layout != "plain" and target != "kubernetes"):
+        raise ComposeError(Diagnostic("unknown-layout", Level.ERROR,
+                                      f"layout {layout!r} is not available for target {target!r}"))
+    packaging = LAYOUTS[layout]
+    own = packaging.option_names()
+    backend_options = dataclasses.replace(options, extra={k: v for k, v in options.extra.items() if k not in own})
+    result = TARGETS[target].load()(model, backend_options)
+    if layout != "plain":
+        result = packaging.load()(model, result, options)
     if sources is None:
         return result
     placed = tuple(d if d.position or not d.path else dataclasses.replace(d, position=sources.get(d.path))

@@ -6,6 +6,7 @@ Exit codes: 0 success (warnings may have been printed), 1 invalid input or a fai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -231,9 +232,10 @@ def convert(
                        pick(profile, "profile"), pick(project_directory, "project_directory"))
         options = ConvertOptions(split=split, format=fmt, namespace=pick(namespace, "namespace"),
                                  inline_secrets=bool(pick(inline_secrets, "inline_secrets", False)), extra=extra)
-        result = run_convert(loaded, to, options)
-        if layout != "plain":
-            result = LAYOUTS[layout].load()(loaded.project, result, options)
+        if layout == "kustomize" and "output_dir" not in extra:
+            # generator paths in kustomization.yaml are written relative to the output folder
+            options = dataclasses.replace(options, extra={**extra, "output_dir": str(Path(output).resolve())})
+        result = run_convert(loaded, to, options, layout=layout)
         diags = list(loaded.diagnostics) + list(result.diagnostics)
     except ComposeError as e:
         diags = list(e.diagnostics)

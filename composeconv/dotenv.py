@@ -76,78 +76,85 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 class _Parser:
-    """compose-go's dotenv parser, including how it counts lines for its messages."""
+    """compose-go's dotenv parser, including how it counts lines for its messages.
+
+    It reads by index into one string (compose-go slices the rest of the file, which costs nothing in
+    Go but copies in Python), so a long file takes linear time.
+    """
 
     def __init__(self, vars: dict[str, str], lookup: Lookup | None, on_unset: Callable[[str], None] | None):
         self.line = 1
         self.vars, self.lookup, self.on_unset = vars, lookup or (lambda _k: None), on_unset
 
     def parse(self, src: str) -> None:
-        cut = src
+        pos, end = 0, len(src)
         while True:
-            cut = self._statement_start(cut)
-            if cut == "":
+            pos = self._statement_start(src, pos)
+            if pos >= end:
                 return
-            key, rest, inherited = self._key_name(cut)
+            key, pos, inherited = self._key_name(src, pos)
             if " " in key:
                 raise _EnvError(f"line {self.line}: key cannot contain a space", self.line)
             if inherited:
                 value = self.lookup(key)
                 if value is not None:
                     self.vars[key] = value
-                cut = rest
                 continue
-            value, cut = self._value(rest)
+            value, pos = self._value(src, pos)
             self.vars[key] = value
 
-    def _statement_start(self, src: str) -> str:
+    def _statement_start(self, src: str, pos: int) -> int:
+        """Where the next statement starts (after blanks and comments), or len(src) when none does."""
+        end = len(src)
         while True:
-            pos = -1
-            for i, ch in enumerate(src):
-                if ch not in _GO_SPACE:
-                    pos = i
-                    break
-                if ch == "\n":
+            i = pos
+            while i < end and src[i] in _GO_SPACE:
+                if src[i] == "\n":
                     self.line += 1
-            if pos == -1:
-                return ""
-            src = src[pos:]
-            if src[0] != "#":
-                return src
-            nl = src.find("\n")
+                i += 1
+            if i >= end or src[i] != "#":
+                return i
+            nl = src.find("\n", i)
             if nl == -1:
-                return ""
-            src = src[nl:]
+                return end
+            pos = nl
 
-    def _key_name(self, src: str) -> tuple[str, str, bool]:
-        if _EXPORT.match(src):
-            src = _lstrip(src[len("export"):], _BLANK)
-        key, offset, inherited = "", 0, False
-        for i, ch in enumerate(src):
+    def _key_name(self, src: str, pos: int) -> tuple[str, int, bool]:
+        if _EXPORT.match(src, pos):
+            pos += len("export")
+            while pos < len(src) and src[pos] in _BLANK:
+                pos += 1
+        key, offset, inherited = "", pos, False
+        for i in range(pos, len(src)):
+            ch = src[i]
             if ch in _BLANK:
                 continue
             if ch in "=:\n":
-                key, offset, inherited = src[:i], i + 1, ch == "\n"
+                key, offset, inherited = src[pos:i], i + 1, ch == "\n"
                 break
             if not _is_name_char(ch):
+                nl = src.find("\n", pos)
                 raise _EnvError(f"line {self.line}: unexpected character {_go_quote(ch)} in variable name "
-                                f"{_go_quote(src.split(chr(10))[0])}", self.line)
-        if src == "":
+                                f"{_go_quote(src[pos:nl if nl >= 0 else len(src)])}", self.line)
+        if pos >= len(src):
             raise _EnvError("zero length string", self.line)
         if inherited and " " not in key:
             self.line += 1
-        return _rstrip(key, _GO_SPACE), _lstrip(src[offset:], _BLANK), inherited
+        while offset < len(src) and src[offset] in _BLANK:
+            offset += 1
+        return _rstrip(key, _GO_SPACE), offset, inherited
 
-    def _value(self, src: str) -> tuple[str, str]:
-        quote = src[:1]
+    def _value(self, src: str, pos: int) -> tuple[str, int]:
+        quote = src[pos:pos + 1]
         if quote not in ("'", '"'):
-            value, _, rest = src.partition("\n")
+            nl = src.find("\n", pos)
+            value, after = (src[pos:], len(src)) if nl < 0 else (src[pos:nl], nl + 1)
             self.line += 1
             value = _rstrip(value.split(" #", 1)[0], _GO_SPACE)
-            return self._expand(value), rest
+            return self._expand(value), after
         escaped = False
         chars: list[str] = []
-        for i in range(1, len(src)):
+        for i in range(pos + 1, len(src)):
             ch = src[i]
             if ch == "\n":
                 self.line += 1
@@ -167,8 +174,9 @@ class _Parser:
             value = "".join(chars)
             if quote == '"':
                 value = self._expand(_ESCAPE.sub(_unescape, value))
-            return value, src[i + 1:]
-        first_line = src.split("\n", 1)[0]
+            return value, i + 1
+        nl = src.find("\n", pos)
+        first_line = src[pos:nl if nl >= 0 else len(src)]
         raise _EnvError(f"line {self.line}: unterminated quoted value {first_line}", self.line)
 
     def _expand(self, value: str) -> str:

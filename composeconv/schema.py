@@ -16,6 +16,10 @@ from .suggest import did_you_mean
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "compose.schema.json"
 
+# Compose sets no limit; composeconv refuses more services than this so that no input makes a run take
+# minutes (loading and converting cost time per service).
+MAX_SERVICES = 10_000
+
 # Keys that newer Compose releases accept but v2.40.3 rejects: (key, parent key or "*" for a service).
 _NEWER_KEYS = {("pre_start", "*"): "`pre_start` needs a Compose release newer than v2.40.3",
                ("no_cache_filter", "build"): "`no_cache_filter` needs a Compose release newer than v2.40.3"}
@@ -440,6 +444,13 @@ def validate(data: Any, sourcemap: SourceMap | None = None, filename: str | None
     data is the document as Compose validates it: parsed, interpolated (with the type casts Compose
     applies), merged, with duplicate set-like list entries dropped.
     """
+    services = data.get("services") if isinstance(data, dict) else None
+    if isinstance(services, dict) and len(services) > MAX_SERVICES:
+        # checked first: everything after loading costs time per service
+        return [Diagnostic("too-many-services", Level.ERROR,
+                           f"services has {len(services)} entries, more than composeconv's limit of {MAX_SERVICES}",
+                           ("services",), _position(("services",), sourcemap, filename),
+                           "split the project into several")]
     fails = _root_check()(data)
     if not fails:
         return []

@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
+from composeconv import api
 from composeconv.backends import ConvertOptions
-from composeconv.backends.kubernetes import convert
 from composeconv.packaging import LAYOUTS
 from composeconv.packaging.helm import DIAGNOSTIC_CODES, package
 from golden import cases
@@ -46,9 +46,12 @@ def _engine() -> None:
 
 
 def chart_of(project, options: ConvertOptions | None = None):
+    """The plain Kubernetes result and the chart, both as `composeconv.convert` makes them."""
     options = options or ConvertOptions(split=True)
-    result = convert(project, options)
-    return result, package(project, result, options)
+    plain = api.convert(project, "kubernetes", options.__class__(**{
+        **{f: getattr(options, f) for f in ("split", "format", "namespace", "inline_secrets")},
+        "extra": {k: v for k, v in options.extra.items() if k not in LAYOUTS["helm"].option_names()}}))
+    return plain, api.convert(project, "kubernetes", options, layout="helm")
 
 
 def write(files, root: Path) -> Path:
@@ -252,7 +255,8 @@ def test_corpus_sample_renders_like_the_plain_output(tmp_path):
             result, chart, root = assert_renders_like_plain(project, ConvertOptions(split=True), tmp_path / str(i))
             name = yaml.safe_load((root / "Chart.yaml").read_text())["name"]
             got = by_key(render(root, {"prefixNames": True}))
-            want = helmish(list(result.objects), f"{name}-0.1.0", prefix=RELEASE if name in RELEASE else f"{RELEASE}-{name}")
+            full = RELEASE if name in RELEASE else f"{RELEASE}-{name}"  # the fullname helper's rule
+            want = helmish(list(result.objects), f"{name}-0.1.0", prefix=full)
             assert got == want, "prefixed names differ"
             assert validation_errors(list(got.values()), result) == []
         except Exception as exc:  # noqa: BLE001 - every failure is listed below

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from composeconv import api
 from composeconv.backends import ConvertOptions
 from composeconv.backends.kubernetes import convert
 from composeconv.packaging import LAYOUTS
@@ -53,8 +54,10 @@ def base_of(project, out: Path, options: ConvertOptions | None = None, output_di
     options = ConvertOptions(split=True, format=options.format, namespace=options.namespace,
                              inline_secrets=options.inline_secrets,
                              extra={**options.extra, "output_dir": output_dir or str(out)})
-    result = convert(project, options)
-    base = package(project, result, options)
+    result = convert(project, ConvertOptions(split=True, format=options.format, namespace=options.namespace,
+                                             inline_secrets=options.inline_secrets,
+                                             extra={k: v for k, v in options.extra.items() if k != "output_dir"}))
+    base = api.convert(project, "kubernetes", options, layout="kustomize")
     for f in base.files:
         p = out / f.path
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -213,7 +216,8 @@ def test_expected_renames_generated_objects_and_their_references(tmp_path):
                                           "volumes": [{"name": "v", "configMap": {"name": "site"}}]}}}}
     built = [{"kind": "ConfigMap", "metadata": {"name": "site-abcdefgh12"}}]
     want = expected([dep], built, tmp_path, {"l": "v"})
-    assert want[("Deployment", "web")]["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] == "site-abcdefgh12"
+    volume = want[("Deployment", "web")]["spec"]["template"]["spec"]["volumes"][0]
+    assert volume["configMap"]["name"] == "site-abcdefgh12"
     assert want[("ConfigMap", "site-abcdefgh12")]["data"] == {"index.html": "hi\n"}
     with pytest.raises(AssertionError):
         expected([dep], [], tmp_path, {})
@@ -343,12 +347,13 @@ def test_kustomization_lists_every_resource_and_the_common_labels(tmp_path):
 def test_unknown_folder_gives_absolute_paths_and_a_warning(tmp_path):
     project = load_fixture(DEMO)
     options = ConvertOptions(split=True)
-    base = package(project, convert(project, options), options)
+    base = api.convert(project, "kubernetes", options, layout="kustomize")
     kustomization = yaml.safe_load({f.path: f.content for f in base.files}["kustomization.yaml"])
     assert kustomization["secretGenerator"][0]["files"] == [f"db_password.txt={DEMO / 'db_password.txt'}"]
     assert any(d.code == "kustomize-absolute-paths" for d in base.diagnostics)
     bad = ConvertOptions(split=True, extra={"output_dir": "relative/dir"})
-    assert any(d.code == "kustomize-bad-option" for d in package(project, convert(project, bad), bad).diagnostics)
+    assert any(d.code == "kustomize-bad-option"
+               for d in api.convert(project, "kubernetes", bad, layout="kustomize").diagnostics)
 
 
 def test_output_is_deterministic(tmp_path):

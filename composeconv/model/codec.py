@@ -141,7 +141,7 @@ def _filemode(v: Any, path: KeyPath) -> int | None:
     if v is None:
         return None
     if isinstance(v, bool):
-        raise DecodeError(path, f"unexpected value type bool for mode")
+        raise DecodeError(path, "unexpected value type bool for mode")
     if isinstance(v, int):
         return v
     if isinstance(v, str):

@@ -25,6 +25,12 @@ class Layout:
             return lambda project, result, options: result
         return importlib.import_module(self.module).package
 
+    def option_names(self) -> frozenset[str]:
+        """The `extra` options this packaging reads (the backend does not get them)."""
+        if self.module is None:
+            return frozenset()
+        return frozenset(getattr(importlib.import_module(self.module), "OPTIONS", {}))
+
 
 LAYOUTS: dict[str, Layout] = {
     "plain": Layout("plain", None),

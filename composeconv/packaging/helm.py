@@ -27,11 +27,9 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "helm-external-objects": "the chart refers to objects that must exist before it is installed",
 }
 
+_HELMIGNORE = "# Patterns of files `helm package` leaves out\n.git/\n*.swp\n*.bak\n*.tmp\n*~\n"
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
-
-def _option_warning_for(d: Diagnostic, names: tuple[str, ...]) -> bool:
-    return d.code == "k8s-bad-option" and any(d.message.startswith(f"option {n}=") for n in names)
 
 
 def _chart_options(options: ConvertOptions, diags: list[Diagnostic]) -> tuple[str, str]:
@@ -229,7 +227,7 @@ def _external_references(objects: list[dict[str, Any]], emitted: set[tuple[str, 
 
 def package(project: Project, result: ConvertResult, options: ConvertOptions) -> ConvertResult:
     """A Helm chart that renders, with its default values, the objects of the Kubernetes result."""
-    diags = [d for d in result.diagnostics if not _option_warning_for(d, tuple(OPTIONS))]
+    diags = list(result.diagnostics)
     version, app_version = _chart_options(options, diags)
     name = chart_name(project)
     objects = [o for o in result.objects if o["kind"] != "Namespace"]
@@ -254,7 +252,7 @@ def package(project: Project, result: ConvertResult, options: ConvertOptions) ->
     files = [OutputFile("Chart.yaml", _chart_yaml(name, project, version, app_version)),
              OutputFile("values.yaml", _values_yaml(project, values)),
              OutputFile("values.schema.json", emit.dump_json(values_schema(values))),
-             OutputFile(".helmignore", "# Patterns of files `helm package` leaves out\n.git/\n*.swp\n*.bak\n*.tmp\n*~\n"),
+             OutputFile(".helmignore", _HELMIGNORE),
              OutputFile("templates/_helpers.tpl", _helpers(name)),
              OutputFile("templates/NOTES.txt", _notes(name, index, values, external))]
     for obj in objects:

@@ -212,20 +212,20 @@ class ObjectTemplates:
             elif INSTANCE in labels and labels[INSTANCE] == self.instance:
                 labels[INSTANCE] = t.expr("$.Release.Name | quote")
 
-        def walk(node: Any, in_meta: bool) -> None:
+        def walk(node: Any) -> None:
             if isinstance(node, dict):
                 for key, value in list(node.items()):
                     if key == "metadata" and isinstance(value, dict):
                         fix_labels(value)
-                        walk({k: v for k, v in value.items() if k != "labels"}, True)
+                        walk({k: v for k, v in value.items() if k != "labels"})
                     elif self._is_selector(value):
                         node[key] = t.selector_block(key, value)
                     else:
-                        walk(value, False)
+                        walk(value)
             elif isinstance(node, list):
                 for item in node:
-                    walk(item, False)
-        walk(obj, False)
+                    walk(item)
+        walk(obj)
 
     # -- workloads
 
@@ -246,9 +246,8 @@ class ObjectTemplates:
             pod["serviceAccountName"] = t.name("ServiceAccount", pod["serviceAccountName"])
         if "subdomain" in pod:
             pod["subdomain"] = t.name("Service", pod["subdomain"])
-        pod["volumes"] = [self._volume(t, v) for v in pod.get("volumes", [])] or pod.pop("volumes", [])
-        if not pod["volumes"]:
-            del pod["volumes"]
+        if "volumes" in pod:
+            pod["volumes"] = [self._volume(t, v) for v in pod["volumes"]]
         for c in pod.get("initContainers", []):
             c["command"] = [self._wait_arg(t, a) for a in c.get("command", [])]
         pod["containers"] = [self._container(t, c, var.get(c["name"]), services.get(c["name"]))
@@ -277,7 +276,8 @@ class ObjectTemplates:
             owner = self.index.service_owner.get(svc)
             port = m.group(4)
             if owner == svc and "service" in services.get(svc, {}):
-                port = t.expr(f'include "{self.chart}.firstTcpPort" (index $.Values.services {go_string(svc)}).service.ports')
+                ports = f"(index $.Values.services {go_string(svc)}).service.ports"
+                port = t.expr(f'include "{self.chart}.firstTcpPort" {ports}')
             return m.group(1) + t.name("Service", svc, whole=False) + m.group(3) + port
 
         arg = _NC_WAIT.sub(nc, arg)
@@ -286,7 +286,8 @@ class ObjectTemplates:
             arg = "job/" + t.name("Job", arg[4:], whole=False)
         return arg
 
-    def _container(self, t: Template, c: dict[str, Any], var: str | None, values: dict[str, Any] | None) -> dict[str, Any]:
+    def _container(self, t: Template, c: dict[str, Any], var: str | None,
+                   values: dict[str, Any] | None) -> dict[str, Any]:
         for ref in c.get("envFrom", []):
             if "configMapRef" in ref:
                 ref["configMapRef"]["name"] = t.name("ConfigMap", ref["configMapRef"]["name"])
@@ -399,7 +400,8 @@ class ObjectTemplates:
             "  {{- end }}",
             f"  {{{{- if {v}.tls }}}}",
             "  {{- $hosts := list }}",
-            f"  {{{{- range {v}.rules }}}}{{{{ if .host }}}}{{{{ $hosts = append $hosts .host }}}}{{{{ end }}}}{{{{ end }}}}",
+            f"  {{{{- range {v}.rules }}}}"
+            "{{ if .host }}{{ $hosts = append $hosts .host }}{{ end }}{{ end }}",
             "  tls:",
             f"    {{{{- if or $hosts {v}.tlsSecretName }}}}",
             "    - {{- with $hosts }}",

@@ -11,7 +11,7 @@ from .. import emit
 from ..backends import ConvertOptions, ConvertResult, OutputFile
 from ..backends.common import diag
 from ..backends.kubernetes.names import data_key, label_value, object_name, project_labels, split_labels
-from ..diagnostics import Diagnostic, KeyPath, Level
+from ..diagnostics import KeyPath, Level
 from ..model import Project
 from ..model.types import FileObject
 
@@ -30,9 +30,6 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "kustomize-bad-option": "a kustomize option has a wrong value and was ignored",
 }
 
-
-def _option_warning_for(d: Diagnostic, names: tuple[str, ...]) -> bool:
-    return d.code == "k8s-bad-option" and any(d.message.startswith(f"option {n}=") for n in names)
 
 
 class Generators:
@@ -179,7 +176,7 @@ def _resource(obj: dict[str, Any], common: dict[str, str]) -> dict[str, Any]:
 
 def package(project: Project, result: ConvertResult, options: ConvertOptions) -> ConvertResult:
     """A Kustomize base that builds the objects of the Kubernetes result (generated ones get hash suffixes)."""
-    diags = [d for d in result.diagnostics if not _option_warning_for(d, tuple(OPTIONS))]
+    diags = list(result.diagnostics)
     output_dir = options.extra.get("output_dir")
     if output_dir is not None and not (isinstance(output_dir, str) and output_dir.startswith("/")):
         diags.append(diag("kustomize-bad-option", Level.WARNING, f"option output_dir={output_dir!r} ignored: "

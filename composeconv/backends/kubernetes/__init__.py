@@ -65,13 +65,47 @@ def _namespace(ctx: Ctx) -> str | None:
 
 
 def _root(ctx: Ctx, name: str) -> str:
-    seen = {name}
-    while ctx.services[name].pod_owner is not None:
-        name = ctx.services[name].pod_owner  # type: ignore[assignment]
-        if name in seen:
-            break
-        seen.add(name)
-    return name
+    """The service in whose pod the container of service `name` runs (itself unless it joins another pod)."""
+    return _roots(ctx)[name]
+
+
+def _roots(ctx: Ctx) -> dict[str, str]:
+    """Every service's pod owner at the end of its network_mode chain, computed once per conversion."""
+    roots = ctx.pod_roots
+    if len(roots) != len(ctx.services):
+        roots.clear()
+        for start in ctx.services:
+            chain = []
+            name = start
+            while name not in roots and ctx.services[name].pod_owner is not None:
+                chain.append(name)
+                name = ctx.services[name].pod_owner  # type: ignore[assignment]
+            root = roots.get(name, name)
+            roots[name] = root
+            for member in chain:
+                roots[member] = root
+    return roots
+
+
+def _break_cycles(ctx: Ctx) -> None:
+    """Cut each cycle of network_mode: service references at its first member in name order.
+
+    The loader rejects such cycles (they are dependency cycles); a model built by hand may have them.
+    """
+    state: dict[str, bool] = {}  # False while on the walk being followed, True once finished
+    for start in sorted(ctx.services):
+        walk = []
+        name: str | None = start
+        while name is not None and name not in state:
+            state[name] = False
+            walk.append(name)
+            name = ctx.services[name].pod_owner
+        if name is not None and state[name] is False:
+            cycle = walk[walk.index(name):]
+            ctx.services[min(cycle)].pod_owner = None
+        for member in walk:
+            state[member] = True
+    ctx.pod_roots.clear()
 
 
 def _plan(ctx: Ctx, project: Project, hints: dict[str, ServiceHints]) -> list[str]:
@@ -107,9 +141,7 @@ def _plan(ctx: Ctx, project: Project, hints: dict[str, ServiceHints]) -> list[st
     for name, info in ctx.services.items():  # a service joined to a dropped one keeps its own pod
         if info.pod_owner is not None and info.pod_owner not in ctx.services:
             info.pod_owner = None
-    for name in list(ctx.services):  # break cycles of network_mode: service references
-        if _root(ctx, name) != name and ctx.services[_root(ctx, name)].pod_owner is not None:
-            ctx.services[name].pod_owner = None
+    _break_cycles(ctx)
     waiters = completion_waiters(project)
     primaries = sorted(n for n, i in ctx.services.items() if i.pod_owner is None)
     for name in primaries:
@@ -118,9 +150,12 @@ def _plan(ctx: Ctx, project: Project, hints: dict[str, ServiceHints]) -> list[st
     for name, info in ctx.services.items():
         if info.pod_owner is not None:
             info.controller = ctx.services[_root(ctx, name)].controller
+    groups: dict[str, list[str]] = {}
+    for n in sorted(ctx.services):
+        groups.setdefault(_root(ctx, n), []).append(n)
     for name in primaries:
         info = ctx.services[name]
-        group = [n for n in sorted(ctx.services) if _root(ctx, n) == name]
+        group = groups[name]
         ports = [p for n in group for p in service_ports(ctx, project.services[n], ("services", n), report=False)]
         svc = project.services[name]
         wanted = hints[name].service_type

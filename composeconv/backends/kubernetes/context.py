@@ -41,6 +41,7 @@ class Ctx:
     bind_claims: dict[str, str] = field(default_factory=dict)  # claim name -> service that asked for it
     needs_job_waiter: bool = False
     taken: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, name) -> what it was made for
+    pod_roots: dict[str, str] = field(default_factory=dict)  # service -> owner of the pod it runs in
 
     def claim_name(self, kind: str, base: str, origin: str) -> str:
         """base, or base with a stable hash of origin when base is already used by something else."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ...diagnostics import KeyPath
@@ -281,17 +282,27 @@ def _default(f: dataclasses.Field) -> Any:
     return None
 
 
+@lru_cache(maxsize=None)
+def _field_for(cls: type, key: str) -> tuple[str, Any] | None:
+    """The attribute holding a Compose key in a model class, and its default value."""
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("key") == key:
+            return f.name, _default(f)
+    return None
+
+
 def _set_values(obj: Any, parts: list[str], path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
     """(key path, value) of every place the dotted key is set to something other than its default."""
     if obj is None or not parts:
         return
-    field = next((f for f in dataclasses.fields(obj) if f.metadata.get("key") == parts[0]), None)
-    if field is None:
+    found = _field_for(type(obj), parts[0])
+    if found is None:
         return
-    value = getattr(obj, field.name)
+    attr, default = found
+    value = getattr(obj, attr)
     here = path + (parts[0],)
     if len(parts) == 1:
-        if value != _default(field):
+        if value != default:
             yield here, value
         return
     if isinstance(value, tuple):

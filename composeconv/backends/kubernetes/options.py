@@ -59,7 +59,9 @@ def read_options(options: ConvertOptions) -> tuple[K8sOptions, list[Diagnostic]]
     for name in sorted(options.extra):
         value = options.extra[name]
         if name not in EXTRA_OPTIONS:
-            diags.append(_bad(name, value, "not an option of the kubernetes target"))
+            # the value is not shown: an unknown option may carry anything, secrets included
+            diags.append(diag("k8s-bad-option", Level.WARNING,
+                              f"option {name!r} ignored: not an option of the kubernetes target", ()))
             continue
         default = EXTRA_OPTIONS[name][0]
         if name == "controller":
