@@ -22,6 +22,16 @@ _AMBIGUOUS = re.compile(
     re.X,
 )
 _SAFE_PLAIN = re.compile(r"^[A-Za-z0-9_./$()+^-][A-Za-z0-9 _./@$()+^,:=~;\\-]*$")
+# Characters a YAML reader rejects, or reads as line breaks, inside a double-quoted scalar: written as
+# \u escapes (JSON's quoting, used below, leaves them as they are).
+_UNSAFE_IN_QUOTES = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _quoted(s: str) -> str:
+    text = json.dumps(s, ensure_ascii=False)
+    if _UNSAFE_IN_QUOTES.search(text):
+        text = _UNSAFE_IN_QUOTES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 def _needs_quotes(s: str) -> bool:
@@ -50,7 +60,7 @@ def scalar(v: Any) -> str:
         return repr(v)
     s = str(v)
     if _needs_quotes(s):
-        return json.dumps(s, ensure_ascii=False)
+        return _quoted(s)
     return s
 
 

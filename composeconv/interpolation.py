@@ -102,9 +102,8 @@ class _Expander:
         return close if close < end else -1
 
     def expand(self, lo: int, hi: int, depth: int) -> str:
-        """The expansion of text[lo:hi]; raises the first error met, after looking at all of it."""
-        if depth > MAX_NESTING:
-            raise NestingTooDeepError()
+        """The expansion of text[lo:hi], inside depth substitutions; raises the first error met, after
+        looking at all of it."""
         text, lookup, on_unset = self.text, self.lookup, self.on_unset
         out: list[str] = []
         first: InterpolationError | None = None
@@ -179,6 +178,8 @@ class _Expander:
             arg_lo, arg_hi = j + len(op), (close if close >= 0 else end - 1)
             pos = end
             try:
+                if depth >= MAX_NESTING:  # depth substitutions enclose this one
+                    raise NestingTooDeepError()
                 arg = self.expand(arg_lo, arg_hi, depth + 1) if text.find("$", arg_lo, arg_hi) >= 0 \
                     else text[arg_lo:arg_hi]
                 out.append(_apply_operator(name, op, arg, lookup))

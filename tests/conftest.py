@@ -21,16 +21,16 @@ from engines import (  # noqa: E402,F401  (fixtures are found by name in this mo
     podman_engine,
 )
 
-ENGINE_FIXTURES = frozenset(
-    {
-        "busybox_docker_image",
-        "busybox_podman_image",
-        "docker_compose_plugin",
-        "docker_engine",
-        "docker_swarm",
-        "podman_engine",
-    }
-)
+__all__ = [
+    "busybox_docker_image",
+    "busybox_podman_image",
+    "docker_compose_plugin",
+    "docker_engine",
+    "docker_swarm",
+    "podman_engine",
+]
+
+ENGINE_FIXTURES = frozenset(__all__)
 
 
 @pytest.hookimpl(tryfirst=True)
