@@ -32,13 +32,16 @@ def compose_binary() -> str:
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS in bytes of one run of cmd."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
+    # stderr goes to a file: a pipe would fill up with diagnostics and block the child
+    with tempfile.TemporaryFile() as err_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err_file)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err_file.seek(0)
+        err = err_file.read().decode(errors="replace")
+    code = proc.returncode
     if code != 0:
         sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{err[-2000:]}")
     return wall, usage.ru_maxrss * 1024

@@ -143,14 +143,25 @@ def _wait_healthy(engine, names: list[str]) -> None:
                  60, 0.5, f"{name} to be healthy")
 
 
+def _fetch(engine, container: str, url: str, accept_404: bool = False) -> str:
+    """The body of url fetched from inside container; retried for a while, because a container
+    answers on its network only some moments after it reports running."""
+    def attempt():
+        out = engine.run(["exec", container, "wget", "-q", "-O-", url], check=False)
+        ok = out.returncode == 0 or (accept_404 and "404" in out.stderr)
+        return (out.stdout or "ok") if ok else None
+
+    return wait_for(attempt, 30, 1.0, f"{url} from {container}")
+
+
 def _behaviour(engine, case: str, project: str) -> None:
     """What the containers must do, not only look like."""
     if case == "web-db":
         web, api = f"{project}-web-1", f"{project}-api-1"
         _wait_healthy(engine, [web, api])
-        assert "api" in engine.run(["exec", web, "wget", "-q", "-O-", "http://backend:8080/"]).stdout
-        assert "hello" in engine.run(["exec", api, "wget", "-q", "-O-", "http://web/"]).stdout
-        assert "hello" in engine.run(["exec", web, "wget", "-q", "-O-", "http://www/"]).stdout
+        assert "api" in _fetch(engine, web, "http://backend:8080/")
+        assert "hello" in _fetch(engine, api, "http://web/")
+        assert "hello" in _fetch(engine, web, "http://www/")
     elif case == "oneshot":
         worker = f"{project}-worker-2"
         assert engine.run(["exec", worker, "cat", "/run/secrets/token"]).stdout == "s3cr3t\n"
@@ -164,10 +175,8 @@ def _behaviour(engine, case: str, project: str) -> None:
         _wait_healthy(engine, [f"{project}-writer-1"])
         assert engine.run(["exec", f"{project}-reader-1", "cat", "/shared/sub/file"]).stdout == "shared\n"
     elif case == "netshare":
-        out = engine.run(["exec", f"{project}-client-1", "wget", "-q", "-O-", "http://legacy:8000/bin/"], check=False)
-        assert out.returncode == 0 or "404" in out.stderr, out.stderr
-        lookup = engine.run(["exec", f"{project}-sidecar-1", "wget", "-q", "-O-", "http://127.0.0.1:8000/bin/"], check=False)
-        assert lookup.returncode == 0 or "404" in lookup.stderr, lookup.stderr
+        _fetch(engine, f"{project}-client-1", "http://legacy:8000/bin/", accept_404=True)
+        _fetch(engine, f"{project}-sidecar-1", "http://127.0.0.1:8000/bin/", accept_404=True)
 
 
 def _options(case_dir: Path) -> dict:
