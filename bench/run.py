@@ -66,7 +66,8 @@ def main() -> None:
             work.mkdir()
             (work / "compose.yaml").write_bytes(
                 subprocess.run([sys.executable, str(GENERATOR), str(n)], check=True, capture_output=True).stdout)
-            commands = {"docker-compose config": [compose, "-f", "compose.yaml", "config", "--format", "yaml"]}
+            commands = {"docker-compose config": [compose, "-f", "compose.yaml", "config", "--format", "yaml"],
+                        "composeconv config": [cc, "config", "-f", "compose.yaml", "--format", "yaml"]}
             for t in targets:
                 commands[f"composeconv {t}"] = [cc, "convert", "-f", "compose.yaml", "--to", t,
                                                 "-o", str(work / f"out-{t}") + "/"]

@@ -29,6 +29,8 @@ def _read_text(path: str) -> str | None:
             return f.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except ValueError:  # a NUL character in the path: no such file can exist
+        return None
 
 
 def load_project(

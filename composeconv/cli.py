@@ -307,9 +307,20 @@ def version() -> None:
     sys.stdout.write(f"composeconv {__version__}\n")
 
 
+def _utf8_streams() -> None:
+    """Print UTF-8 whatever the locale says (PYTHONIOENCODING, LANG=C without UTF-8 mode), as Compose
+    does: output bytes must not depend on the machine, and a non-ASCII name must not end in an encoding
+    error."""
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            reconfigure(encoding="utf-8", errors=errors)
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
+        _utf8_streams()
         app()
     except KeyboardInterrupt:
         sys.exit(130)

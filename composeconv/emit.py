@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 # Plain scalars that a YAML 1.1 or 1.2 reader could take for something other than a string.
@@ -34,6 +35,7 @@ def _quoted(s: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def _needs_quotes(s: str) -> bool:
     if not s or s != s.strip() or _AMBIGUOUS.match(s):
         return True

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from .backends import OutputFile
 from .diagnostics import ComposeError, Diagnostic, Level
-from .output import safe_relpath, write_atomic, write_folder
+from .output import checked_target, safe_relpath, write_atomic, write_folder
 
 MANIFEST = ".composeconv-manifest.json"
 
@@ -57,9 +57,15 @@ def _read(path: Path) -> str | None:
 
 
 def check(root: Path, files: Sequence[OutputFile]) -> Drift:
-    """Compare the folder with the files that would be written; a unified diff of the differences."""
+    """Compare the folder with the files that would be written; a unified diff of the differences.
+
+    Like writing, it refuses to follow links out of the folder, so a diff never shows other files.
+    """
     previous = set(read_manifest(root))
     wanted = {safe_relpath(f.path): f.content for f in files}
+    real_root = root.resolve()
+    for rel in sorted(set(wanted) | previous):
+        checked_target(root, rel, real_root)
     changed, added, diff = [], [], []
     for rel in sorted(wanted):
         have = _read(root / rel)
@@ -91,9 +97,12 @@ def update(root: Path, files: Sequence[OutputFile]) -> list[Path]:
                                        f"{root / p} exists and was not written by composeconv; "
                                        "move it away or choose another output folder") for p in foreign])
     written = write_folder(root, files)
+    real_root = root.resolve()
     for stale in sorted(previous - set(wanted)):
         target = root / stale
-        if target.is_file() and not target.is_symlink():
+        parent = target.parent.resolve()
+        # only files of the folder itself: never a link, never through a link that leads out of it
+        if (parent == real_root or real_root in parent.parents) and target.is_file() and not target.is_symlink():
             os.unlink(target)
     # the manifest goes last, so an interrupted run leaves the previous manifest in place
     write_atomic(root / MANIFEST, json.dumps({"generator": "composeconv", "files": sorted(wanted)}, indent=2) + "\n")

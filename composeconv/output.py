@@ -42,20 +42,34 @@ def write_atomic(target: Path, content: str, mode: int = 0o644) -> None:
         raise
 
 
+def _inside(real_root: Path, path: Path) -> bool:
+    return path == real_root or real_root in path.parents
+
+
+def checked_target(root: Path, rel: str, real_root: Path | None = None) -> Path:
+    """root/rel for a file composeconv writes, reads or removes there: its name stays inside root, no
+    folder on the way is a link that leads out of root, and the file itself is not a symbolic link."""
+    real_root = real_root or root.resolve()
+    rel = safe_relpath(rel)
+    target = root / rel
+    if not _inside(real_root, target.parent.resolve()):
+        raise _error("output-path", f"refusing to follow a link out of the output folder: {rel!r}")
+    if target.is_symlink():
+        raise _error("output-path", f"refusing to overwrite a symbolic link: {rel!r}")
+    return target
+
+
 def write_folder(root: Path, files: Sequence[OutputFile]) -> list[Path]:
-    """Write every file below root; refuses names or symlinks that lead outside root."""
+    """Write every file below root; refuses, before writing anything, names or links that lead outside
+    root and symbolic links in place of files."""
     root.mkdir(parents=True, exist_ok=True)
     real_root = root.resolve()
+    targets = [checked_target(root, f.path, real_root) for f in files]
     written = []
-    for f in files:
-        rel = safe_relpath(f.path)
-        target = root / rel
+    for f, target in zip(files, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
-        real_parent = target.parent.resolve()
-        if real_parent != real_root and real_root not in real_parent.parents:
-            raise _error("output-path", f"refusing to follow a link out of the output folder: {f.path!r}")
-        if target.is_symlink():
-            raise _error("output-path", f"refusing to overwrite a symbolic link: {f.path!r}")
+        # checked again: a folder made just now may have been swapped for a link meanwhile
+        target = checked_target(root, f.path, real_root)
         write_atomic(target, f.content, f.mode)
         written.append(target)
     return written

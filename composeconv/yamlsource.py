@@ -385,7 +385,7 @@ class _Anchor:
 _MERGE = object()  # stands for a `<<` key while its mapping is being built
 _NOKEY = object()  # a mapping waiting for its next key
 # A frame is a list: [container, is_map, key, raw key, seen keys -> key event, merge value, decode count at
-#                     start, anchor, marker tag, `<<` key event, enclosing marker depth, positions]
+#                     start, anchor, marker tag, `<<` key event, enclosing marker depth, positions, start event]
 
 
 class _Reader:
@@ -446,7 +446,7 @@ class _Reader:
                 if marker:
                     self._note_marker(stack, marker_depth)
                 frame = [{} if is_map else [], is_map, _NOKEY, None, {}, None, decoded, None, marker, None,
-                         marker_depth, ({} if is_map else []) if track else None]
+                         marker_depth, ({} if is_map else []) if track else None, e]
                 if marker:
                     marker_depth = len(stack)
                 if e.anchor is not None:
@@ -457,6 +457,7 @@ class _Reader:
             elif t is MappingEndEvent or t is SequenceEndEvent:
                 frame = stack.pop()
                 top = stack[-1] if stack else None
+                e = frame[12]  # a collection is where it starts (as a sequence item or a key)
                 value = self._merge(frame, stack) if frame[9] is not None else frame[0]
                 if track:
                     self.positions[id(value)] = frame[11]

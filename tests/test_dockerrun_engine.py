@@ -217,19 +217,22 @@ def test_script_matches_compose(case, docker_compose_plugin, busybox_docker_imag
         (work / f.path).write_text(f.content)
         (work / f.path).chmod(f.mode)
     script = str(work / "run.sh")
+    # the script runs in the same environment as `docker compose up` did: environment-sourced
+    # secrets are read from it when the script runs, not written into the output
+    script_env = {**engine.env, **environ}
     try:
         # engine.env puts the fixture's docker client first on PATH, which is what the script runs
-        _run(["bash", script, "up"], engine.env, timeout=240)
+        _run(["bash", script, "up"], script_env, timeout=240)
         _behaviour(engine, case, project)
         script_view = _inspect(engine, project)
         _resolve_volumes_from(engine, script_view)
         # a second `up` keeps every container: the same ids afterwards
         before = engine.run(["ps", "-aq", "--no-trunc", "--filter", f"label=com.docker.compose.project={project}"]).stdout
-        _run(["bash", script, "up"], engine.env, timeout=240)
+        _run(["bash", script, "up"], script_env, timeout=240)
         after = engine.run(["ps", "-aq", "--no-trunc", "--filter", f"label=com.docker.compose.project={project}"]).stdout
         assert sorted(before.split()) == sorted(after.split()), "a second up replaced containers"
     finally:
-        down = _run(["bash", script, "down", "-v"], engine.env, check=False, timeout=120)
+        down = _run(["bash", script, "down", "-v"], script_env, check=False, timeout=120)
     assert down.returncode == 0, down.stderr
     assert _owned(engine, project) == [], "the script's down -v left something behind"
 

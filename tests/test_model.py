@@ -62,7 +62,7 @@ def test_shell_split():
 @given(projects())
 def test_round_trip(project):
     """Encoding the model losslessly and decoding it gives the same model back."""
-    doc = encode_project(project, compose_json=False)
+    doc = encode_project(project, compose_json=False, secret_content=True)
     json.dumps(doc)  # plain data only
     assert decode_project(doc) == project
 

@@ -23,8 +23,8 @@ def svc(**kw) -> T.Service:
     return T.Service(**{"name": "web", "image": "busybox", **kw})
 
 
-def run(p: T.Project, split: bool = True, **extra):
-    result = convert(p, ConvertOptions(split=split, extra=extra))
+def run(p: T.Project, split: bool = True, inline_secrets: bool = False, **extra):
+    result = convert(p, ConvertOptions(split=split, inline_secrets=inline_secrets, extra=extra))
     stack = yaml.safe_load(result.files[0].content)
     [named] = [d for d in result.diagnostics if d.code == "swarm-stack-name"]
     assert named.level == Level.INFO and f"{STACK_FILE} {p.name}" in named.message
@@ -187,7 +187,7 @@ def _assert_secret_not_printed(result):
 
 
 def test_content_secret_becomes_a_file_next_to_the_stack_file():
-    result, stack = run(_secret_project(content=SECRET_VALUE))
+    result, stack = run(_secret_project(content=SECRET_VALUE), inline_secrets=True)
     files = {f.path: f for f in result.files}
     assert sorted(files) == [STACK_FILE, "secrets/pw"]
     assert files["secrets/pw"].content == SECRET_VALUE and files["secrets/pw"].mode == 0o600
@@ -197,7 +197,7 @@ def test_content_secret_becomes_a_file_next_to_the_stack_file():
 
 
 def test_content_secret_in_one_stream_is_referenced_and_warned_about():
-    result, stack = run(_secret_project(content=SECRET_VALUE), split=False)
+    result, stack = run(_secret_project(content=SECRET_VALUE), split=False, inline_secrets=True)
     assert [f.path for f in result.files] == [STACK_FILE]
     assert stack["secrets"] == {"pw": {"file": "./secrets/pw"}}
     assert codes(result) == ["swarm-needs-folder"]
@@ -206,7 +206,7 @@ def test_content_secret_in_one_stream_is_referenced_and_warned_about():
 
 
 def test_environment_secret_takes_its_value_from_extra_environment():
-    result, stack = run(_secret_project(environment="PW"), environment={"PW": SECRET_VALUE})
+    result, stack = run(_secret_project(environment="PW"), inline_secrets=True, environment={"PW": SECRET_VALUE})
     assert {f.path: f.content for f in result.files}["secrets/pw"] == SECRET_VALUE
     assert stack["secrets"]["pw"] == {"file": "./secrets/pw"}
     _assert_secret_not_printed(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from typing import Iterable
@@ -81,25 +82,31 @@ def restart_policy(restart: str | None) -> tuple[str, int | None]:
 
 
 def dependency_order(project: Project) -> list[str]:
-    """Service names in start order: dependencies first, ties broken by name (deterministic)."""
+    """Service names in start order: dependencies first, ties broken by name (deterministic).
+
+    Iterative, so that a long chain of depends_on cannot exhaust Python's recursion limit.
+    """
     services = project.services
     order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(name: str) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            return  # a cycle; the loader rejects cycles, so this is only defensive
-        state[name] = 1
-        for dep in sorted(services[name].depends_on):
-            if dep in services:
-                visit(dep)
-        state[name] = 2
-        order.append(name)
-
-    for name in sorted(services):
-        visit(name)
+    done: set[str] = set()
+    for root in sorted(services):
+        if root in done:
+            continue
+        # each frame: a service and the dependencies still to visit, in name order
+        stack = [(root, iter(sorted(d for d in services[root].depends_on if d in services)))]
+        on_path = {root}
+        while stack:
+            name, deps = stack[-1]
+            dep = next(deps, None)
+            if dep is None:
+                stack.pop()
+                on_path.discard(name)
+                if name not in done:
+                    done.add(name)
+                    order.append(name)
+            elif dep not in done and dep not in on_path:  # on_path: a cycle, which the loader rejects
+                on_path.add(dep)
+                stack.append((dep, iter(sorted(d for d in services[dep].depends_on if d in services))))
     return order
 
 
@@ -107,3 +114,19 @@ def named_volumes(service: Service) -> Iterable[str]:
     for m in service.volumes:
         if m.type == "volume" and m.source:
             yield m.source
+
+
+def secret_env_patterns(value: object) -> tuple[str, ...] | None:
+    """The patterns of option secret_env (a list of strings, or one string separated by commas),
+    or None when the value is not of that form."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        return None
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def is_secret_env(patterns: tuple[str, ...], name: str) -> bool:
+    """Whether a service environment variable holds a secret: its name matches one of the option
+    secret_env's names or shell patterns, case-insensitively."""
+    return any(fnmatch.fnmatchcase(name.upper(), p.upper()) for p in patterns)

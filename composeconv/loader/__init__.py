@@ -175,12 +175,16 @@ def load_dict(options: LoadOptions) -> LoadedProject:
     elif not any(names[:1] for names in names_per_file):
         name = normalize_project_name(os.path.basename(working_dir))
     if not imperative:
-        from_yaml = ""
-        for names in names_per_file:
+        from_yaml, origin = "", None
+        for f, names in zip(files, names_per_file):
             if names:
-                from_yaml = names[-1]
+                from_yaml, origin = names[-1], f
         if options.interpolate:
-            from_yaml = interpolate_tree({"name": from_yaml}, env.get)["name"]
+            # errors point at the `name:` key of the file the name came from
+            docs = contents[origin].docs if origin else []
+            named = [d for d in docs if isinstance(d.data, dict) and "name" in d.data]
+            sm = named[-1].sourcemap if named else None
+            from_yaml = interpolate_tree({"name": from_yaml}, env.get, sm, filename=origin)["name"]
         if options.normalize:
             from_yaml = normalize_project_name(from_yaml)
         if from_yaml:

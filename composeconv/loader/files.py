@@ -101,6 +101,8 @@ def read_file(path: str, sm: SourceMap | None = None, referrer: KeyPath | None =
         message = f"read {path}: is a directory"
     except OSError as exc:
         message = f"open {path}: {exc.strerror}"
+    except ValueError:  # a NUL character in the path: no such file can exist
+        message = f"open {path!r}: invalid argument"
     where = tuple(referrer or ())
     pos = sm.get(where) if (sm is not None and referrer is not None) else Position(path)
     raise ComposeError(diagnostic("file-not-found", message, where, position=pos))

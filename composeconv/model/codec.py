@@ -510,21 +510,23 @@ def _enc_obj(obj: Any, compose_json: bool) -> dict[str, Any]:
     return out
 
 
-def encode_project(project: Project, *, compose_json: bool = True) -> dict[str, Any]:
+def encode_project(project: Project, *, compose_json: bool = True, secret_content: bool = False) -> dict[str, Any]:
     """The project as a plain document.
 
     compose_json=True prints what `docker compose config --format json` prints (Compose drops
-    x-* keys below the top level and never prints secret content); False keeps everything, so
-    that decoding the result gives the same model back.
+    x-* keys below the top level and has no place for top-level models); False keeps them.
+    secret_content=False leaves out, as Compose does, the content of secrets and of configs taken
+    from the environment; True (with compose_json=False) gives a document that decodes to the same
+    model.
     """
     out = _enc_obj(project, compose_json)
-    if compose_json:
+    if not secret_content:
         for kind in ("secrets", "configs"):
             for name, obj in (out.get(kind) or {}).items():
                 src: FileObject = getattr(project, kind)[name]
                 if kind == "secrets" or src.environment:
                     obj.pop("content", None)
-        # Compose's JSON printer has no place for top-level models
+    if compose_json:
         out.pop("models", None)
         out.update(project.extensions)
     return out

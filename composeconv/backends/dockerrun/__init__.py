@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ...model import Project, Service
+from ...model import Project, Service, encode_project
 from ...model.types import Hook
 from .. import ConvertOptions, ConvertResult, OutputFile
-from ..common import dependency_order, stable_hash
+from ..common import dependency_order, secret_env_patterns, stable_hash
 from .context import NAME, Context
 from .flags import CONFIG_HASH_LABEL, command_words, create_args, flag
 from .images import image_steps
@@ -48,16 +48,44 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "dockerrun-models": "top-level models, which need Docker Compose's model runner",
     "dockerrun-replicas": "a service with container_name and more than one replica",
     "dockerrun-bad-option": "an unknown or invalid value in options.extra",
+    "dockerrun-secret-env": "variables named by option secret_env are taken from the script's environment when it runs",
+    "dockerrun-secret-not-inlined": "a secret's value is not written without inline_secrets; the script reads it when it runs",
+    "dockerrun-nul": "a value holds a NUL character, which no command-line argument can carry",
 }
 
 _SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _nul_paths(doc: object, path: tuple = ()) -> list[tuple]:
+    """Key paths of the strings (keys included) that hold a NUL character."""
+    found: list[tuple] = []
+    if isinstance(doc, str):
+        return [path] if "\x00" in doc else []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if isinstance(k, str) and "\x00" in k:
+                found.append(path + (k,))
+            found += _nul_paths(v, path + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            found += _nul_paths(v, path + (i,))
+    return found
+
+
 def convert(project: Project, options: ConvertOptions) -> ConvertResult:
     """The script (run.sh) and, when writing a folder, the content of its secrets and configs."""
     extra = dict(options.extra)
-    ctx = Context(project, extra, options.split)
+    patterns = secret_env_patterns(extra.get("secret_env") or ())
+    ctx = Context(project, extra, options.split, inline_secrets=options.inline_secrets, secret_env=patterns or ())
+    if patterns is None:
+        ctx.error("dockerrun-bad-option", "options.extra secret_env must be a list of names or patterns", ())
+    # a command-line argument cannot carry a NUL character, so such a value cannot reach docker
+    nul = _nul_paths(encode_project(project, compose_json=False, secret_content=True))
+    if nul:
+        for path in nul:
+            ctx.error("dockerrun-nul", "a NUL character cannot be passed to docker on a command line", path)
+        return ConvertResult((), tuple(ctx.diagnostics))
     order = [project.services[n] for n in dependency_order(project)]
     order = [s for s in order if s.provider is None]
     data_files: dict[str, OutputFile] = {}
@@ -100,18 +128,32 @@ def _injection_line(ctx: Context, svc: Service, inj: Injection, data_files: dict
     obj = objects[inj.key]
     env = ctx.extra.get("environment") or {}
     value: str | None = obj.content
+    withheld = False
     if obj.environment is not None:
         value = env.get(obj.environment) if isinstance(env, dict) else None
+        if value is None:
+            value = obj.content  # the value loading took from the environment
+        withheld = inj.kind == "secret" and not ctx.inline_secrets and value is not None
+        if withheld:
+            value = None  # not written out: the script reads the variable when it runs
     tail = command_line(["inject_file", word(NAME), inj.target, format(inj.mode, "04o"), inj.uid, inj.gid], "")
     tail = tail.rstrip("\n")
+    if inj.kind == "secret" and value is not None and not ctx.inline_secrets and obj.environment is None:
+        # a `content:` secret: its value is not written out; the script reads the file the user provides
+        rel = _data_name(inj.kind, inj.key)
+        ctx.warn("dockerrun-secret-not-inlined", f"the value of secret {inj.key!r} is not written without "
+                 f"--inline-secrets: put it in {rel} next to the script", (inj.kind + "s", inj.key))
+        return (f"      [[ -f \"${{script_dir}}\"/{quote(rel)} ]] || die {quote(f'secret {inj.key}: {rel} is missing')}\n"
+                f"      {tail} <\"${{script_dir}}\"/{quote(rel)}\n")
     if value is None:
         var = obj.environment or ""
         if not _IDENTIFIER.fullmatch(var):
             ctx.error("dockerrun-secret-name", f"the script cannot read variable {var!r} from its environment",
                       (inj.kind + "s", inj.key, "environment"))
             return None
+        why = "its value is written out only with --inline-secrets" if withheld else "no value was given at conversion"
         ctx.info("dockerrun-secret-environment", f"{inj.kind} {inj.key!r} is read from ${var} when the script runs "
-                 "(no value was given at conversion)", (inj.kind + "s", inj.key, "environment"))
+                 f"({why})", (inj.kind + "s", inj.key, "environment"))
         return (f"      [[ -n ${{{var}+set}} ]] || die {quote(f'variable {var} for {inj.kind} {inj.key} is not set')}\n"
                 f"      printf '%s' \"${{{var}}}\" | {tail}\n")
     if not ctx.split:

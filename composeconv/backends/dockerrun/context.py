@@ -29,6 +29,8 @@ class Context:
     extra: dict
     split: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    inline_secrets: bool = False
+    secret_env: tuple[str, ...] = ()
 
     def report(self, code: str, level: Level, message: str, path: KeyPath, hint: str | None = None) -> None:
         self.diagnostics.append(diag(code, level, message, path, hint))

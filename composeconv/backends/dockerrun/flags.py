@@ -9,7 +9,7 @@ from decimal import Decimal
 from ...model import Service
 from ...model.types import DeviceRequest, Healthcheck, Resource
 from ...model.values import to_float32
-from ..common import restart_policy
+from ..common import is_secret_env, restart_policy
 from .context import COMPOSE_VERSION, IMAGE_ID, NUMBER, PROJECT_DIR, Context
 from .mounts import mount_args
 from .networking import main_network_args, port_args
@@ -46,7 +46,7 @@ def create_args(ctx: Context, svc: Service) -> list[Arg]:
     args += label_args(ctx, svc)
     args += identity_args(svc)
     args += command_flag_args(svc)
-    args += env_args(svc)
+    args += env_args(ctx, svc)
     args += healthcheck_args(ctx, svc.healthcheck, path + ("healthcheck",))
     args += restart_args(ctx, svc)
     args += port_args(ctx, svc)
@@ -115,10 +115,16 @@ def command_words(svc: Service) -> list[str]:
     return rest + list(svc.command or ())
 
 
-def env_args(svc: Service) -> list[Arg]:
+def env_args(ctx: Context, svc: Service) -> list[Arg]:
     # A variable without a value is passed by name: docker takes it from the script's environment
-    # when it runs, as Compose takes it from the shell that runs `docker compose up`.
-    return [flag("env", k if v is None else f"{k}={v}") for k, v in svc.environment.items()]
+    # when it runs, as Compose takes it from the shell that runs `docker compose up`. So are the
+    # variables option secret_env names, unless the user asked for secrets to be written out.
+    hidden = [k for k, v in svc.environment.items()
+              if v is not None and not ctx.inline_secrets and is_secret_env(ctx.secret_env, k)]
+    if hidden:
+        ctx.warn("dockerrun-secret-env", f"{', '.join(hidden)}: secret values (option secret_env) are not written "
+                 "into the script; export them before running it", ("services", svc.name, "environment"))
+    return [flag("env", k if v is None or k in hidden else f"{k}={v}") for k, v in svc.environment.items()]
 
 
 def healthcheck_args(ctx: Context, hc: Healthcheck | None, path: tuple) -> list[Arg]:

@@ -14,7 +14,7 @@ from .keys import report_project_keys, report_service_keys
 from .names import object_name, split_labels, standard_labels, selector_labels
 from .options import read_options
 from .order import output_files, sort_objects
-from .pod import env_configmap, pod_metadata, pod_spec
+from .pod import env_configmap, env_secret, pod_metadata, pod_spec
 from .ports import service_ports
 from .services import hpa_for, ingress_for, services_for
 from .storage import claims, file_objects
@@ -246,10 +246,11 @@ def _convert_service(ctx: Ctx, project: Project, name: str, group: list[str], hi
     if hpa:
         ctx.objects.append(hpa)
     for m in group:
-        cm = env_configmap(ctx, project.services[m], ctx.services[m].name)
-        if cm:
-            cm["metadata"]["labels"] = labels
-            ctx.objects.append(cm)
+        for obj in (env_configmap(ctx, project.services[m], ctx.services[m].name),
+                    env_secret(ctx, project.services[m], ctx.services[m].name)):
+            if obj:
+                obj["metadata"]["labels"] = labels
+                ctx.objects.append(obj)
 
 
 def _pod_extras(ctx: Ctx, svc: Service, spath: tuple, spec: dict[str, Any]) -> None:

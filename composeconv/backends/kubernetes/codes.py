@@ -92,6 +92,7 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "k8s-rollback": "rollback_config has no equivalent",
     "k8s-runtime": "runtime becomes runtimeClassName",
     "k8s-secret-not-inlined": "a secret's value is not written: the Secret must be created",
+    "k8s-secret-env": "environment variables named by option secret_env are read from a Secret that must be created",
     "k8s-security-opt": "a security_opt with no equivalent",
     "k8s-service-account": "a ServiceAccount hint on a pod that waits for a Job",
     "k8s-service-renamed": "a service name is not a valid Service name: it is reached under a changed name",

@@ -10,6 +10,7 @@ from ...model import Service
 from ...model.types import DeviceRequest, Resource
 from .context import Ctx
 from .hints import ServiceHints
+from .names import data_key
 from .units import cpu_quantity, memory_quantity
 
 _NUMERIC = re.compile(r"^\d+$")
@@ -78,16 +79,25 @@ def command_and_args(ctx: Ctx, service: Service, spath: KeyPath) -> dict[str, li
     return out
 
 
-def environment(ctx: Ctx, service: Service, spath: KeyPath) -> list[dict[str, Any]]:
-    """env entries in name order; keys without a value are left out, as Compose leaves them unset."""
+def environment(ctx: Ctx, service: Service, spath: KeyPath, secret: str | None = None,
+                plain: bool = True) -> list[dict[str, Any]]:
+    """env entries in name order; keys without a value are left out, as Compose leaves them unset.
+
+    Variables the option secret_env names are read from the Secret `secret`; plain=False leaves the
+    others out (they are in a ConfigMap).
+    """
     out: list[dict[str, Any]] = []
     for key in sorted(service.environment):
         value = service.environment[key]
         if value is None:
-            ctx.info("k8s-env-unset", f"{key} has no value (it was not set when loading): left out",
-                     spath + ("environment", key))
+            if plain:
+                ctx.info("k8s-env-unset", f"{key} has no value (it was not set when loading): left out",
+                         spath + ("environment", key))
             continue
-        out.append({"name": key, "value": escape(value)})
+        if secret is not None and ctx.options.is_secret_env(key):
+            out.append({"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": data_key(key)}}})
+        elif plain:
+            out.append({"name": key, "value": escape(value)})
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from ...diagnostics import Diagnostic, Level
 from .. import ConvertOptions
-from ..common import diag
+from ..common import diag, is_secret_env, secret_env_patterns
 
 CONTROLLERS = {"deployment": "Deployment", "statefulset": "StatefulSet", "daemonset": "DaemonSet", "job": "Job"}
 BIND_POLICIES = ("hostpath", "emptydir", "pvc", "configmap")
@@ -26,6 +26,9 @@ EXTRA_OPTIONS: dict[str, tuple[Any, str]] = {
     "storage_size": ("1Gi", "size requested by a PersistentVolumeClaim without its own hint"),
     "storage_class": (None, "storageClassName of PersistentVolumeClaims without their own hint"),
     "liveness_probes": (True, "also turn healthchecks into liveness probes (readiness probes are always made)"),
+    "secret_env": ((), "names or shell patterns (case-insensitive; a list, or one string separated by commas) of "
+                       "service environment variables whose values are secrets: they are read from a Secret "
+                       "`<service>-env`, written only with inline_secrets"),
 }
 
 
@@ -46,6 +49,11 @@ class K8sOptions:
     storage_size: str = "1Gi"
     storage_class: str | None = None
     liveness_probes: bool = True
+    secret_env: tuple[str, ...] = ()
+
+    def is_secret_env(self, name: str) -> bool:
+        """Whether the service environment variable `name` holds a secret (option secret_env)."""
+        return is_secret_env(self.secret_env, name)
 
 
 def _bad(name: str, value: Any, why: str) -> Diagnostic:
@@ -79,6 +87,12 @@ def read_options(options: ConvertOptions) -> tuple[K8sOptions, list[Diagnostic]]
                                                          for k, v in value.items()):
                 diags.append(_bad(name, "...", "expected a mapping of path to text"))
                 continue
+        elif name == "secret_env":
+            patterns = secret_env_patterns(value)
+            if patterns is None:
+                diags.append(_bad(name, "...", "expected a list of names or patterns"))
+                continue
+            value = patterns
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 diags.append(_bad(name, value, "expected true or false"))

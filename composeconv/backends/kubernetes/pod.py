@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from typing import Any
@@ -13,7 +14,7 @@ from .container import command_and_args, environment, image_of, pull_policy, res
 from .context import Ctx
 from .depends import POD_NAMESPACE_ENV, init_containers, job_waiter_name
 from .hints import ProjectHints, ServiceHints
-from .names import object_name, split_labels
+from .names import data_key, object_name, split_labels
 from .ports import container_ports, service_ports
 from .probes import probes
 from .storage import MountBuilder, PodVolumes
@@ -35,16 +36,18 @@ def container_spec(ctx: Ctx, service: Service, spath: KeyPath, name: str, hints:
     c.update(command_and_args(ctx, service, spath))
     if service.working_dir:
         c["workingDir"] = service.working_dir
-    if ctx.options.env_configmap and any(v is not None for v in service.environment.values()):
+    secret = env_secret_name(ctx, name) if _secret_env(ctx, service) else None
+    if ctx.options.env_configmap and _plain_env(ctx, service):
         c["envFrom"] = [{"configMapRef": {"name": env_configmap_name(ctx, name)}}]
         for key, value in service.environment.items():
             if value is None:
                 ctx.info("k8s-env-unset", f"{key} has no value (it was not set when loading): left out",
                          spath + ("environment", key))
+        env = environment(ctx, service, spath, secret, plain=False)
     else:
-        env = environment(ctx, service, spath)
-        if env:
-            c["env"] = env
+        env = environment(ctx, service, spath, secret)
+    if env:
+        c["env"] = env
     ports = container_ports(service_ports(ctx, service, spath, report=False))
     if ports:
         c["ports"] = ports
@@ -94,8 +97,36 @@ def env_configmap_name(ctx: Ctx, container: str) -> str:
     return ctx.claim_name("ConfigMap", object_name(f"{container}-env"), f"env:{container}")
 
 
+def _plain_env(ctx: Ctx, service: Service) -> dict[str, str]:
+    return {k: v for k, v in sorted(service.environment.items()) if v is not None and not ctx.options.is_secret_env(k)}
+
+
+def _secret_env(ctx: Ctx, service: Service) -> dict[str, str]:
+    return {k: v for k, v in sorted(service.environment.items()) if v is not None and ctx.options.is_secret_env(k)}
+
+
+def env_secret_name(ctx: Ctx, container: str) -> str:
+    return ctx.claim_name("Secret", object_name(f"{container}-env"), f"env:{container}")
+
+
+def env_secret(ctx: Ctx, service: Service, container: str) -> dict[str, Any] | None:
+    """The Secret holding the variables of option secret_env, or None (then a diagnostic says how to make it)."""
+    data = _secret_env(ctx, service)
+    if not data:
+        return None
+    name = env_secret_name(ctx, container)
+    if not ctx.options.inline_secrets:
+        literals = " ".join(f"--from-literal={data_key(k)}=\"${k}\"" for k in data)
+        ctx.warn("k8s-secret-env", f"{', '.join(data)}: secret values (option secret_env) are not written into the "
+                 f"output: the Secret {name} is referenced, not emitted", ("services", service.name, "environment"),
+                 f"kubectl create secret generic {name} {literals}, or convert with inline_secrets")
+        return None
+    encoded = {data_key(k): base64.b64encode(v.encode("utf-8")).decode("ascii") for k, v in data.items()}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": "Opaque", "data": encoded}
+
+
 def env_configmap(ctx: Ctx, service: Service, container: str) -> dict[str, Any] | None:
-    data = {k: v for k, v in sorted(service.environment.items()) if v is not None}
+    data = _plain_env(ctx, service)
     if not ctx.options.env_configmap or not data:
         return None
     # ConfigMap values are not expanded by Kubernetes, so they are written as they are
@@ -373,4 +404,4 @@ def pod_metadata(ctx: Ctx, service: Service, spath: KeyPath, hints: ServiceHints
     return meta
 
 
-__all__ = ["pod_spec", "pod_metadata", "env_configmap", "POD_NAMESPACE_ENV"]
+__all__ = ["pod_spec", "pod_metadata", "env_configmap", "env_secret", "POD_NAMESPACE_ENV"]

@@ -12,6 +12,11 @@ Options read from ConvertOptions.extra (all optional):
 - hash_names: add a content hash to the names of secrets and configs, so that a changed one gets
   a new name (Swarm cannot update a secret or config in place).
 - file_contents: path (as the model holds it) -> content, to hash `file` sources for hash_names.
+- secret_env: names or shell patterns of service environment variables whose values are secrets;
+  without inline_secrets the stack file takes them from the deploying shell (`${VAR}`).
+
+Secret values (`environment`/`content` secrets, secret_env variables) are written only with
+ConvertOptions.inline_secrets.
 """
 
 from __future__ import annotations
@@ -46,12 +51,14 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "swarm-needs-folder": "a secret or config file next to the stack file needs an output folder",
     "swarm-external-object": "a secret or config without a usable source was declared external",
     "swarm-hash-no-content": "extra hash_names could not hash a file source without its content",
+    "swarm-secret-not-inlined": "a secret's value is not written (no inline_secrets): its file must be made before deploying",
+    "swarm-secret-env": "environment variables named by extra secret_env are taken from the deploying shell",
 }
 
 
 def convert(project: Project, options: ConvertOptions) -> ConvertResult:
     """The stack file (and the secret/config files it refers to) for one project."""
-    ctx = Context(project=project, extra=options.extra, split=options.split)
+    ctx = Context(project=project, extra=options.extra, split=options.split, inline_secrets=options.inline_secrets)
     report_rest(ctx, project, ())
     if project.name:
         ctx.info("swarm-stack-name", f"the project name is the stack name, given at deploy time: docker stack "
@@ -67,7 +74,7 @@ def convert(project: Project, options: ConvertOptions) -> ConvertResult:
         if any(key in (s.get("networks") or ()) for s in services.values()):
             networks[key] = builtin_network(ctx, key, mode)
     volumes = {key: convert_volume(ctx, key, vol) for key, vol in project.volumes.items()}
-    side_files: dict[str, str | bytes] = {}
+    side_files: dict[str, str | bytes | None] = {}
     top: dict[str, dict[str, Any]] = {}
     for kind, since in (("secrets", (3, 1)), ("configs", (3, 3))):
         objs = getattr(project, kind)
@@ -87,6 +94,8 @@ def convert(project: Project, options: ConvertOptions) -> ConvertResult:
     if options.split:
         for rel in sorted(side_files):
             data = side_files[rel]
+            if data is None:  # a secret whose value is not written
+                continue
             text = data.decode("utf-8", errors="surrogateescape") if isinstance(data, bytes) else data
             files.append(OutputFile(rel, text, 0o600 if rel.startswith("secrets/") else 0o644))
     return ConvertResult(files=tuple(files), diagnostics=tuple(ctx.diagnostics), objects=(doc,))

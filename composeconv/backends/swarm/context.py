@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ...diagnostics import Diagnostic, KeyPath, Level
 from ...model import Project
-from ..common import diag
+from ..common import diag, is_secret_env, secret_env_patterns
 
 # The oldest stack file version every docker CLI with `docker stack deploy` reads.
 BASE_VERSION = (3, 0)
@@ -25,6 +25,7 @@ class Context:
     project: Project
     extra: Mapping[str, Any]
     split: bool
+    inline_secrets: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
     version: tuple[int, int] = BASE_VERSION
     # why the version was raised, for the docs and for debugging: version -> first feature needing it
@@ -47,6 +48,11 @@ class Context:
 
     def error(self, code: str, message: str, path: KeyPath, hint: str | None = None) -> None:
         self.report(code, Level.ERROR, message, path, hint)
+
+    def is_secret_env(self, name: str) -> bool:
+        """Whether the service environment variable `name` holds a secret (extra secret_env: names or
+        shell patterns, case-insensitive, as a list or one string separated by commas)."""
+        return is_secret_env(secret_env_patterns(self.extra.get("secret_env") or ()) or (), name)
 
     @property
     def stack_dir(self) -> str | None:

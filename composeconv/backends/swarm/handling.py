@@ -314,8 +314,9 @@ HANDLING: dict[str, Handling] = {
                              "content hash", "3.5"),
     "FileObject.file": _h(K, "absolute, or relative to extra stack_dir"),
     "FileObject.environment": _h(X, "written to secrets/<key> or configs/<key> next to the stack file, "
-                                    "from extra environment"),
-    "FileObject.content": _h(X, "written to secrets/<key> or configs/<key> next to the stack file"),
+                                    "from extra environment (a secret's value only with inline_secrets)"),
+    "FileObject.content": _h(X, "written to secrets/<key> or configs/<key> next to the stack file (a secret's "
+                                "value only with inline_secrets)"),
     "FileObject.external": _h(K),
     "FileObject.labels": _h(K),
     "FileObject.driver": _h(K, "secrets only", "3.8"),

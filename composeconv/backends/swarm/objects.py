@@ -124,8 +124,18 @@ def content_hash(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()[:8]
 
 
+def side_file_name(kind: str, key: str, taken: Mapping[str, Any]) -> str:
+    """secrets/<key> or configs/<key>, with characters a file name should not have replaced by "_"; a key
+    that would still not name a file of its own ("." or "..", or one already taken) gets x-<hash of key>."""
+    name = _UNSAFE_FILE_CHARS.sub("_", key)
+    rel = f"{kind}/{name}"
+    if name in ("", ".", "..") or rel in taken:
+        rel = f"{kind}/x-{stable_hash(key, 12)}"
+    return rel
+
+
 def convert_file_object(ctx: Context, kind: str, key: str, obj: FileObject,
-                        files: dict[str, str | bytes]) -> dict[str, Any]:
+                        files: dict[str, str | bytes | None]) -> dict[str, Any]:
     """One secret (kind "secrets") or config ("configs"); files gets the contents to write next to the stack."""
     path: KeyPath = (kind, key)
     singular = kind[:-1]
@@ -151,14 +161,21 @@ def convert_file_object(ctx: Context, kind: str, key: str, obj: FileObject,
                                  "conversion was not given (extra environment)")
             external = True
         else:
-            rel = f"{kind}/{_UNSAFE_FILE_CHARS.sub('_', key)}"
-            files[rel] = data
+            rel = side_file_name(kind, key, files)
             out["file"] = "./" + rel
             where = "environment" if obj.content is None else "content"
-            if not ctx.split:
+            if kind == "secrets" and not ctx.inline_secrets:
+                files[rel] = None  # the name is taken, the value is not written
+                ctx.warn("swarm-secret-not-inlined", f"the value of secret {key} is not written into the output "
+                         f"(inline_secrets is off): the stack file refers to {rel}, which must hold it when "
+                         "you deploy", path + (where,), f"write the value to {rel}, or convert with inline_secrets")
+            elif not ctx.split:
+                files[rel] = data
                 ctx.warn("swarm-needs-folder", f"the {singular} is written to {rel} next to the stack file (docker "
                          f"stack deploy has no {where} source), which needs an output folder; the stack file "
                          "refers to it anyway", path + (where,))
+            else:
+                files[rel] = data
     elif obj.driver and kind == "secrets":
         pass  # a secret from a secret driver plugin needs no source
     else:

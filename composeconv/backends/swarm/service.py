@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...diagnostics import KeyPath
@@ -12,7 +13,7 @@ from .context import Context
 from .deploy import convert_deploy
 from .handling import report_rest
 from .storage import convert_mounts
-from .values import duration
+from .values import FromShell, duration
 
 # network_mode values that name one of Swarm's own networks, which a service joins as an external network
 SWARM_BUILTIN_NETWORKS = ("host", "none")
@@ -65,7 +66,7 @@ def convert_service(ctx: Context, svc: Service, path: KeyPath, builtin_nets: dic
     if svc.hostname:
         out["hostname"] = svc.hostname
     if svc.environment:
-        out["environment"] = dict(svc.environment)
+        out["environment"] = _environment(ctx, svc, path)
     if svc.labels:
         out["labels"] = dict(svc.labels)
     _scalars(ctx, svc, out)
@@ -287,3 +288,34 @@ def _report_depends_on(ctx: Context, svc: Service, path: KeyPath) -> None:
         detail = f" ({', '.join(extras)})" if extras else ""
         ctx.warn("swarm-depends-on", f"depends_on {name} ({condition}){detail} removed: Swarm starts every service "
                  f"at once, so {svc.name} must retry until {name} is ready", path + ("depends_on", name))
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _environment(ctx: Context, svc: Service, path: KeyPath) -> dict[str, Any]:
+    """The environment; without inline_secrets, variables named by extra secret_env take their value from
+    the shell that runs `docker stack deploy` (`${VAR}`), so that their values are not written."""
+    out: dict[str, Any] = dict(svc.environment)
+    if ctx.inline_secrets:
+        return out
+    secret = [k for k in sorted(out) if out[k] is not None and ctx.is_secret_env(k)]
+    if not secret:
+        return out
+    dropped = []
+    for key in secret:
+        if _SHELL_NAME.fullmatch(key):
+            out[key] = FromShell(f"${{{key}}}")
+        else:
+            del out[key]
+            dropped.append(key)
+    kept = [k for k in secret if k not in dropped]
+    if kept:
+        ctx.warn("swarm-secret-env", f"{', '.join(kept)}: secret values (extra secret_env) are not written into "
+                 "the output: the stack file takes them from the shell that deploys it", path + ("environment",),
+                 f"export {' '.join(kept)} before docker stack deploy, or convert with inline_secrets")
+    if dropped:
+        ctx.warn("swarm-secret-env", f"{', '.join(dropped)}: secret values (extra secret_env) are not written into "
+                 "the output, and these names cannot be read from the deploying shell: removed",
+                 path + ("environment",), "set them on the service by hand, or convert with inline_secrets")
+    return out

@@ -21,11 +21,19 @@ def cpus(value: float) -> str:
     return str(float32_repr(value))
 
 
+class FromShell(str):
+    """A `${VAR}` that `docker stack deploy` is meant to replace with the deploying shell's variable."""
+
+    __slots__ = ()
+
+
 def escape_dollars(value: Any) -> Any:
     """Every `$` doubled in every string value: `docker stack deploy` interpolates the file again.
 
-    Keys are left alone because the stack loader interpolates values only.
+    Keys are left alone because the stack loader interpolates values only; FromShell values are kept.
     """
+    if type(value) is FromShell:
+        return str(value)
     if isinstance(value, str):
         return value.replace("$", "$$")
     if isinstance(value, dict):
