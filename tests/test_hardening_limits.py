@@ -2,7 +2,7 @@
 recurse without bound or build unbounded data.
 
 Limits: YAML alias expansion (1,000,000 nodes, and go-yaml's aliasing ratio), YAML nesting (200),
-file size (4 MiB), number of services (10,000), nesting of `${...}` defaults (64). The expansion of
+file size (16 MiB), number of services (10,000), nesting of `${...}` defaults (64). The expansion of
 `${...}` and the env-file parser work in linear time; a reference copy of the earlier, recursive
 implementations below checks that they still give exactly the same results.
 """
@@ -34,7 +34,7 @@ from support import CORPUS, ROOT, need
 BOMBS = ["reset_test__TestAliasBombPrevented__1.yaml", "reset_test__TestAliasBombPrevented__2.yaml",
          "reset_test__TestAliasNodePreservation__1.yaml"]
 # Generous: the point is "seconds, not minutes", on any test machine.
-FAST = 5.0
+FAST = 20.0  # a bound that catches hangs and runaway work, not a speed target (bench/ measures speed)
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float]:
@@ -134,7 +134,7 @@ def test_deepest_allowed_nesting_loads_and_converts(tmp_path: Path) -> None:
 
 def test_file_size_limit(tmp_path: Path) -> None:
     limit = Limits().max_bytes
-    assert limit == 4 * 1024 * 1024
+    assert limit == 16 * 1024 * 1024
     text = b"services:\n  a:\n    image: x\n" + b"#" * limit
     error, seconds = load_error(tmp_path, text)
     [d] = error.diagnostics
