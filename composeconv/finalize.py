@@ -288,7 +288,13 @@ def _read_mapping_file(kind: str, path: str, fmt: str | None, lookup: Lookup, in
     """Read one env_file or label_file into `into` as Compose does; problems go to out."""
     from .dotenv import parse_env_file
 
-    text = read_text(path)
+    try:
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError) as e:  # a name too long, a loop of links, not UTF-8...
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        out.error(f"{kind}-file-unreadable", f"failed to read {kind} file {path}: {reason}", where,
+                  _pos(sources, where))
+        return
     if text is None:
         if required:
             out.error(f"{kind}-file-missing", f"{kind} file {path} not found: stat {path}: no such file or directory",

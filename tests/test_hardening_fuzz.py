@@ -220,6 +220,24 @@ def test_nul_in_an_env_file_path(tmp_path: Path, key: str):
     assert not outcome.loaded and outcome.codes
 
 
+@pytest.mark.parametrize("key", ["env_file", "label_file"])
+@pytest.mark.parametrize("name", ["x" * 300 + ".env", "loop"])
+def test_env_file_path_that_cannot_be_opened(tmp_path: Path, key: str, name: str):
+    (tmp_path / "loop").symlink_to("loop")
+    path = tmp_path / "compose.yaml"
+    path.write_text(f'services:\n  a:\n    image: x\n    {key}: ["{name}"]\n')
+    kind = key.partition("_")[0]
+    assert fuzz.check_project([str(path)], layouts=False).codes == [f"{kind}-file-unreadable"]
+
+
+@pytest.mark.parametrize("name", ["x" * 300 + ".yaml", "loop"])
+def test_include_path_that_cannot_be_opened(tmp_path: Path, name: str):
+    (tmp_path / "loop").symlink_to("loop")
+    path = tmp_path / "compose.yaml"
+    path.write_text(f'include: ["{name}"]\nservices:\n  a:\n    image: x\n')
+    assert fuzz.check_project([str(path)], layouts=False).codes == ["file-not-found"]
+
+
 def test_every_known_bug_has_a_strict_xfail_test():
     """A bug the fuzzer knows about must have a strict xfail test that reproduces it."""
     import test_hardening_fuzz as me
