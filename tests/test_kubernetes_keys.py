@@ -15,6 +15,7 @@ from composeconv.backends.kubernetes.keys import (FILE_KEYS, NETWORK_KEYS, PROJE
                                                   markdown_table)
 from composeconv.model import Duration, Project, Service
 from composeconv.model import types as T
+from composeconv.model.fields import field_default
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,14 +70,6 @@ _PARENTS: dict[str, Any] = {
     "deploy.resources.reservations.devices": lambda **kw: T.DeviceRequest(**{"capabilities": ("gpu",), **kw}),
 }
 _BIND_PARENT = {"type": "bind", "source": "/srv/b1", "target": "/b1"}
-
-
-def _default(f: dataclasses.Field) -> Any:
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return f.default_factory()  # type: ignore[misc]
-    return None
 
 
 def _fields(cls: type) -> list[dataclasses.Field]:
@@ -140,7 +133,7 @@ def _value(path: str, f: dataclasses.Field) -> Any:
     if "." not in path and leaf in _SPECIAL and _SPECIAL[leaf] is not None:
         return _SPECIAL[leaf]
     kind = f.metadata["kind"]
-    default = _default(f)
+    default = field_default(f)
     if kind == "bool":
         return not default if default is not None else True
     if isinstance(kind, str):
@@ -234,7 +227,7 @@ def test_every_service_key_changes_output_or_is_reported(path):
     base_kwargs = {}
     if "." in path:
         # the baseline has the same parents with the field at its default, so only the field differs
-        base_kwargs, _ = _nest(path, _default(fields[path]))
+        base_kwargs, _ = _nest(path, field_default(fields[path]))
     full = ("services", "web") + key_path
     base = _convert(Service(**{"name": "web", "image": "busybox", **base_kwargs}))
     got = _convert(Service(**{"name": "web", "image": "busybox", **kwargs}))
@@ -264,7 +257,7 @@ def test_every_top_level_key_changes_output_or_is_reported(cls, table, section):
         key = f.metadata["key"]
         value = _SPECIAL.get(f"{section}.{key}") or ("other" if key == "name" else None)
         if value is None:
-            value = not _default(f) if f.metadata["kind"] == "bool" else _SCALARS.get(f.metadata["kind"])
+            value = not field_default(f) if f.metadata["kind"] == "bool" else _SCALARS.get(f.metadata["kind"])
         if value is None:
             value = _sub(f.metadata["kind"])(driver="x1")  # ipam
         obj = dataclasses.replace(base_obj, **{f.name: value})

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from composeconv.model import Duration, decode_project, encode_project
-from composeconv.model.codec import go_float, shell_split
+from composeconv.gofmt import go_float
+from composeconv.model.codec import shell_split
 from composeconv.model.values import format_bytes, parse_bytes
 from strategies import projects
 from support import CORPUS, corpus_index, expected_json, need

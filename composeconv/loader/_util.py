@@ -10,63 +10,6 @@ from ..sourcemap import SourceMap
 JSONDict = dict[str, Any]
 
 
-def go_type(value: Any) -> str:
-    """The Go type name Compose prints (%T) for a decoded YAML value."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return type(value).__name__
-
-
-def go_format_float(value: float) -> str:
-    """Render a float as Go's %v does (strconv 'g' with the shortest representation)."""
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        mant, exp = text.split("e")
-        sign = "-" if exp.startswith("-") else "+"
-        digits = exp.lstrip("+-").lstrip("0") or "0"
-        if len(digits) < 2:
-            digits = "0" + digits
-        return f"{mant}e{sign}{digits}"
-    return text
-
-
-def go_sprint(value: Any) -> str:
-    """fmt.Sprint of a decoded YAML value."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return go_format_float(value)
-    if isinstance(value, list):
-        return "[" + " ".join(go_sprint(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_sprint(value[k])}" for k in sorted(value)) + "]"
-    return str(value)
-
-
 def dotted(path: KeyPath) -> str:
     """A key path the way Compose prints it in its messages: services.web.ports."""
     return ".".join(str(p) for p in path)

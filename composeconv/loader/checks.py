@@ -9,7 +9,8 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..sourcemap import SourceMap
-from ._util import diagnostic, go_sprint
+from ..gofmt import go_sprint
+from ._util import diagnostic
 from .shortsyntax import parse_ip
 
 

@@ -6,7 +6,8 @@ import os
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..diagnostics import ComposeError
-from ._util import diagnostic, go_sprint
+from ..gofmt import go_sprint
+from ._util import diagnostic
 from .environment import env_from_files
 from .extends import CycleTracker, resource_dir
 from .paths import go_join

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..diagnostics import ComposeError, Diagnostic, Level
-from ._util import go_sprint, go_type
+from ..gofmt import go_sprint, go_type
 from .shortsyntax import SyntaxProblem, parse_volume
 
 Path = tuple[str, ...]

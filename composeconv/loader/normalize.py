@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from ._util import go_sprint
+from ..gofmt import go_sprint
 from .environment import parse_bool
 from .shortsyntax import go_path_clean
 

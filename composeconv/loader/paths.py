@@ -6,7 +6,7 @@ import os
 from typing import Any, Callable, Mapping
 
 from ..diagnostics import ComposeError, Diagnostic, Level
-from ._util import go_type
+from ..gofmt import go_type
 from .shortsyntax import go_path_clean
 
 REMOTE_CONTEXT_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")

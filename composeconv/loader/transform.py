@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import ComposeError, Diagnostic, Level
-from ._util import go_sprint, go_type
+from ..gofmt import go_sprint, go_type
 from .shortsyntax import SyntaxProblem, go_path_clean, parse_port, parse_volume
 
 Path = tuple

@@ -8,12 +8,12 @@ encoding prints the model the way `docker compose config` prints it.
 from __future__ import annotations
 
 import dataclasses
-import math
 import shlex
 from functools import lru_cache
 from typing import Any, Callable
 
 from ..diagnostics import ComposeError, Diagnostic, KeyPath, Level
+from ..gofmt import go_float, go_sprint
 from ..sourcemap import SourceMap
 from .types import DeviceRequest, FileObject, Project, SSHKey, Ulimit
 from .values import Duration, ValueError_, float32_repr, parse_bytes, to_float32
@@ -24,41 +24,6 @@ class DecodeError(Exception):
         super().__init__(message)
         self.path = path
         self.message = message
-
-
-def go_sprint(v: Any) -> str:
-    """Format a scalar as Go's fmt.Sprint does for values decoded from YAML."""
-    if v is None:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return go_float(v)
-    return str(v)
-
-
-def go_float(f: float) -> str:
-    """Go's %v for a float64: shortest digits, exponent form when exp < -4 or >= 21."""
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if math.isnan(f):
-        return "NaN"
-    if f == 0:
-        return "0"
-    r = repr(f)
-    mant, _, exp = r.partition("e")
-    digits = mant.replace("-", "").replace(".", "").lstrip("0") or "0"
-    # decimal exponent of the leading digit
-    e = math.floor(math.log10(abs(f)))
-    if float(f"{abs(f):.17g}") < 10 ** e:
-        e -= 1
-    if e < -4 or e >= 21:
-        d = digits.rstrip("0") or "0"
-        m = d[0] + ("." + d[1:] if len(d) > 1 else "")
-        return f"{'-' if f < 0 else ''}{m}e{'-' if e < 0 else '+'}{abs(e):02d}"
-    if f.is_integer():
-        return str(int(f))
-    return f"{f:.17g}" if "e" in r else r
 
 
 # ---------------------------------------------------------------- scalar decoders

@@ -27,3 +27,12 @@ def ext() -> Any:
     """The x-* extensions kept at this level of the document."""
     return dataclasses.field(default_factory=dict, metadata={"key": None, "kind": "extensions",
                                                              "omit": True, "ptr": False})
+
+
+def field_default(f: dataclasses.Field) -> Any:
+    """The value a model field has when the Compose file does not set it."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return f.default_factory()  # type: ignore[misc]
+    return None

@@ -6,6 +6,7 @@ import dataclasses
 
 from ...diagnostics import Level
 from ...model import Service
+from ...model.fields import field_default
 from .context import Context
 
 # What happens to every field of Service; a test checks that no field is missing from this table.
@@ -38,12 +39,11 @@ SERVICE_KEYS: dict[str, str] = {
 }
 
 
+_SERVICE_DEFAULTS = {f.name: field_default(f) for f in dataclasses.fields(Service)}
+
+
 def _set(svc: Service, key: str) -> bool:
-    value = getattr(svc, key)
-    default = next(f for f in dataclasses.fields(Service) if f.name == key)
-    if default.default is not dataclasses.MISSING:
-        return value != default.default
-    return bool(value)
+    return getattr(svc, key) != _SERVICE_DEFAULTS[key]
 
 
 def report_unsupported(ctx: Context, svc: Service) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from ...diagnostics import KeyPath
 from ...model import Project, Service
+from ...model.fields import field_default
 from .context import Ctx
 
 
@@ -274,20 +275,12 @@ PROJECT_KEYS: dict[str, Handling] = {
 }
 
 
-def _default(f: dataclasses.Field) -> Any:
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return f.default_factory()  # type: ignore[misc]
-    return None
-
-
 @lru_cache(maxsize=None)
 def _field_for(cls: type, key: str) -> tuple[str, Any] | None:
     """The attribute holding a Compose key in a model class, and its default value."""
     for f in dataclasses.fields(cls):
         if f.metadata.get("key") == key:
-            return f.name, _default(f)
+            return f.name, field_default(f)
     return None
 
 

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 from ...diagnostics import KeyPath, Level
 from ...model import types as T
+from ...model.fields import field_default
 from .context import Context
 
 KEPT = "kept"
@@ -335,11 +336,7 @@ def field_key(cls: type, attr: str) -> str:
 
 
 def is_default(f: dataclasses.Field, value: Any) -> bool:
-    if f.default is not dataclasses.MISSING:
-        return value == f.default
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return value == f.default_factory()  # type: ignore[misc]
-    return False
+    return value == field_default(f)
 
 
 def report_rest(ctx: Context, obj: Any, path: KeyPath, skip: tuple[str, ...] = ()) -> None:
