@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from .backends import TARGETS, ConvertOptions, ConvertResult
 from .diagnostics import Collector, ComposeError, Diagnostic, Level
 from .model import Project
 from .sourcemap import SourceMap
+from .records import field, record
+from . import records
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Loaded:
     """A loaded project with what was said while loading it and where each key came from."""
 
@@ -123,15 +123,15 @@ def convert(project: Project | Loaded, target: str, options: ConvertOptions | No
                                       f"layout {layout!r} is not available for target {target!r}"))
     packaging = LAYOUTS[layout]
     own = packaging.option_names()
-    backend_options = dataclasses.replace(options, extra={k: v for k, v in options.extra.items() if k not in own})
+    backend_options = records.replace(options, extra={k: v for k, v in options.extra.items() if k not in own})
     result = TARGETS[target].load()(model, backend_options)
     if layout != "plain":
         result = packaging.load()(model, result, options)
     if sources is None:
         return result
-    placed = tuple(d if d.position or not d.path else dataclasses.replace(d, position=sources.get(d.path))
+    placed = tuple(d if d.position or not d.path else records.replace(d, position=sources.get(d.path))
                    for d in result.diagnostics)
-    return dataclasses.replace(result, diagnostics=placed)
+    return records.replace(result, diagnostics=placed)
 
 
 def process_environ() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The composeconv command line: config, validate, convert, targets.
+"""The composeconv command line: config, validate, convert, targets, version.
 
 Exit codes: 0 success (warnings may have been printed), 1 invalid input or a failed check
 (including warnings under --strict), 2 usage error.
@@ -6,43 +6,29 @@ Exit codes: 0 success (warnings may have been printed), 1 invalid input or a fai
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import argparse
 import os
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import List, Optional
-
-import typer
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Load Compose files exactly as Docker Compose does, and convert them to "
-                       "Kubernetes manifests, Swarm stack files or docker run scripts.")
+from typing import Optional, Sequence
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+DESCRIPTION = ("Load Compose files exactly as Docker Compose does, and convert them to "
+               "Kubernetes manifests, Swarm stack files or docker run scripts.")
 
 
-class ConfigFormat(str, Enum):
-    yaml = "yaml"
-    json = "json"
+class Exit(Exception):
+    """Ends a command with an exit code (diagnostics have been printed already)."""
 
-
-class ReportFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-FileOpt = typer.Option(None, "--file", "-f", help="Compose file (repeatable); default: compose.yaml etc. found as Compose does.")
-NameOpt = typer.Option(None, "--project-name", "-p", help="Project name.")
-EnvFileOpt = typer.Option(None, "--env-file", help="Environment file for interpolation (repeatable).")
-ProfileOpt = typer.Option(None, "--profile", help="Activate a profile (repeatable).")
-DirOpt = typer.Option(None, "--project-directory", help="Alternate working directory.")
-NoInterpOpt = typer.Option(False, "--no-interpolate", help="Do not interpolate variables.")
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def _print_diagnostics(diags, fmt: str = "text") -> None:
     if fmt == "json":
+        import json
+
         sys.stderr.write(json.dumps([d.to_dict() for d in diags], indent=2) + "\n")
         return
     for d in diags:
@@ -60,24 +46,16 @@ def _load(files, project_name, env_files, profiles, project_directory, interpola
                         profiles=list(profiles or ()), interpolate=interpolate)
 
 
-def _fail(e) -> "typer.Exit":
+def _fail(e) -> Exit:
     _print_diagnostics(e.diagnostics)
-    return typer.Exit(EXIT_INVALID)
+    return Exit(EXIT_INVALID)
 
 
-@app.command()
-def config(
-    file: Optional[List[str]] = FileOpt,
-    project_name: Optional[str] = NameOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    project_directory: Optional[str] = DirOpt,
-    no_interpolate: bool = NoInterpOpt,
-    format: ConfigFormat = typer.Option(ConfigFormat.yaml, "--format", help="Output format."),
-    services: bool = typer.Option(False, "--services", help="Print the service names, one per line."),
-    volumes: bool = typer.Option(False, "--volumes", help="Print the volume names, one per line."),
-) -> None:
+def config(a: argparse.Namespace) -> None:
     """Print the normalized project, like `docker compose config`."""
+    file, project_name, env_file, profile, project_directory = (a.file, a.project_name, a.env_file, a.profile,
+                                                                a.project_directory)
+    no_interpolate, format, services, volumes = a.no_interpolate, a.format, a.services, a.volumes
     from .diagnostics import ComposeError
 
     if no_interpolate:
@@ -103,14 +81,16 @@ def config(
         from .model import encode_project
         from .model.codec import escape_dollars
 
-        data = escape_dollars(encode_project(loaded.project, compose_json=format == ConfigFormat.json))
+        data = escape_dollars(encode_project(loaded.project, compose_json=format == "json"))
         data = {k: data[k] for k in sorted(data)}
         names_s, names_v = sorted(loaded.project.services), sorted(loaded.project.volumes)
     if services or volumes:
         for n in (names_s if services else []) + (names_v if volumes else []):
             sys.stdout.write(n + "\n")
         return
-    if format == ConfigFormat.json:
+    if format == "json":
+        import json
+
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
         from .emit import dump
@@ -118,17 +98,11 @@ def config(
         sys.stdout.write(dump(data))
 
 
-@app.command()
-def validate(
-    file: Optional[List[str]] = FileOpt,
-    project_name: Optional[str] = NameOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    project_directory: Optional[str] = DirOpt,
-    format: ReportFormat = typer.Option(ReportFormat.text, "--format", help="Diagnostics format."),
-    strict: bool = typer.Option(False, "--strict", help="Warnings fail the check too."),
-) -> None:
+def validate(a: argparse.Namespace) -> None:
     """Check the project and print every diagnostic; exit 1 when it is invalid."""
+    file, project_name, env_file, profile, project_directory = (a.file, a.project_name, a.env_file, a.profile,
+                                                                a.project_directory)
+    format, strict = a.format, a.strict
     from .diagnostics import ComposeError, Level
 
     try:
@@ -136,7 +110,9 @@ def validate(
         diags = list(loaded.diagnostics)
     except ComposeError as e:
         diags = e.diagnostics
-    if format == ReportFormat.json:
+    if format == "json":
+        import json
+
         sys.stdout.write(json.dumps([d.to_dict() for d in diags], indent=2) + "\n")
     else:
         for d in diags:
@@ -145,35 +121,16 @@ def validate(
             sys.stdout.write("valid\n")
     worst = max((d.level for d in diags), default=Level.INFO)
     if worst >= Level.ERROR or (strict and worst >= Level.WARNING):
-        raise typer.Exit(EXIT_INVALID)
+        raise Exit(EXIT_INVALID)
 
 
-class DiagFormat(str, Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-
-
-@app.command()
-def convert(
-    to: Optional[str] = typer.Option(None, "--to", "-t", help="Target: kubernetes, swarm or docker-run (see `composeconv targets`)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="FILE for one file; DIR/ (or an existing folder) for one file per object. Default: stdout."),
-    file: Optional[List[str]] = FileOpt,
-    project_name: Optional[str] = NameOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    project_directory: Optional[str] = DirOpt,
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Exit 1 when the conversion reports any warning."),
-    format: Optional[ConfigFormat] = typer.Option(None, "--format", help="Manifest format (kubernetes): yaml or json."),
-    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Kubernetes namespace."),
-    inline_secrets: Optional[bool] = typer.Option(None, "--inline-secrets/--no-inline-secrets", help="Write secret values into the output."),
-    option: Optional[List[str]] = typer.Option(None, "--option", "-O", help="Backend option KEY=VALUE (repeatable)."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the output differs from what would be written."),
-    diagnostics: Optional[DiagFormat] = typer.Option(None, "--diagnostics", help="How diagnostics are printed to stderr: text, json or sarif."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Settings file (default: composeconv.toml or pyproject.toml [tool.composeconv])."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="Packaging of Kubernetes output: plain (default), helm or kustomize."),
-) -> None:
+def convert(a: argparse.Namespace) -> None:
     """Convert the project to the target's files."""
+    file, project_name, env_file, profile, project_directory = (a.file, a.project_name, a.env_file, a.profile,
+                                                                a.project_directory)
+    to, output, strict, format, namespace = a.to, a.output, a.strict, a.format, a.namespace
+    inline_secrets, option, check, diagnostics = a.inline_secrets, a.option, a.check, a.diagnostics
+    config_file, layout = a.config, a.layout
     from .api import convert as run_convert, targets
     from .backends import ConvertOptions
     from .diagnostics import ComposeError, Level
@@ -191,40 +148,40 @@ def convert(
     to = pick(to, "to")
     output = pick(output, "output")
     strict = bool(pick(strict, "strict", False))
-    fmt = pick(format.value if format else None, "format", "yaml")
-    diag_fmt = pick(diagnostics.value if diagnostics else None, "diagnostics", "text")
+    fmt = pick(format, "format", "yaml")
+    diag_fmt = pick(diagnostics, "diagnostics", "text")
     if not to:
         sys.stderr.write("composeconv: missing --to (targets: " + ", ".join(targets()) + ")\n")
-        raise typer.Exit(EXIT_USAGE)
+        raise Exit(EXIT_USAGE)
     if to not in targets():
         from .suggest import suggest
 
         hint = suggest(to, targets())
         sys.stderr.write(f"composeconv: unknown target {to!r}" + (f"; did you mean {hint!r}?" if hint else "")
                          + f" (targets: {', '.join(targets())})\n")
-        raise typer.Exit(EXIT_USAGE)
+        raise Exit(EXIT_USAGE)
     extra = {str(k): v for k, v in (conf.get("options") or {}).items()}
     for item in option or ():
         key, eq, value = item.partition("=")
         if not eq or not key:
             sys.stderr.write(f"composeconv: --option expects KEY=VALUE, got {item!r}\n")
-            raise typer.Exit(EXIT_USAGE)
+            raise Exit(EXIT_USAGE)
         extra[key] = value
     layout = pick(layout, "layout", "plain")
     from .packaging import LAYOUTS
 
     if layout not in LAYOUTS:
         sys.stderr.write(f"composeconv: unknown layout {layout!r} (layouts: {', '.join(LAYOUTS)})\n")
-        raise typer.Exit(EXIT_USAGE)
+        raise Exit(EXIT_USAGE)
     if layout != "plain" and to != "kubernetes":
         sys.stderr.write(f"composeconv: --layout {layout} needs --to kubernetes\n")
-        raise typer.Exit(EXIT_USAGE)
+        raise Exit(EXIT_USAGE)
     if layout != "plain" and not (output and (output.endswith("/") or Path(output).is_dir())):
         sys.stderr.write(f"composeconv: --layout {layout} writes a folder: give -o DIR/\n")
-        raise typer.Exit(EXIT_USAGE)
+        raise Exit(EXIT_USAGE)
     if check and not output:
         sys.stderr.write("composeconv: --check needs --output (the file or folder to compare)\n")
-        raise typer.Exit(EXIT_USAGE)
+        raise Exit(EXIT_USAGE)
     split = bool(output) and (output.endswith("/") or Path(output).is_dir())
     diags: list = []
     try:
@@ -234,7 +191,9 @@ def convert(
                                  inline_secrets=bool(pick(inline_secrets, "inline_secrets", False)), extra=extra)
         if layout == "kustomize" and "output_dir" not in extra:
             # generator paths in kustomization.yaml are written relative to the output folder
-            options = dataclasses.replace(options, extra={**extra, "output_dir": str(Path(output).resolve())})
+            from .records import replace
+
+            options = replace(options, extra={**extra, "output_dir": str(Path(output).resolve())})
         result = run_convert(loaded, to, options, layout=layout)
         diags = list(loaded.diagnostics) + list(result.diagnostics)
     except ComposeError as e:
@@ -243,14 +202,14 @@ def convert(
     if diags:
         sys.stderr.write(render(diags, diag_fmt))
     if result is None or any(d.level >= Level.ERROR for d in diags):
-        raise typer.Exit(EXIT_INVALID)
+        raise Exit(EXIT_INVALID)
     try:
         _write_or_check(result.files, output, split, check)
     except ComposeError as e:
         sys.stderr.write(render(e.diagnostics, diag_fmt))
-        raise typer.Exit(EXIT_INVALID)
+        raise Exit(EXIT_INVALID)
     if strict and any(d.level >= Level.WARNING for d in diags):
-        raise typer.Exit(EXIT_INVALID)
+        raise Exit(EXIT_INVALID)
 
 
 def _write_or_check(files, output: Optional[str], split: bool, check: bool) -> None:
@@ -268,7 +227,7 @@ def _write_or_check(files, output: Optional[str], split: bool, check: bool) -> N
                 sys.stdout.write(drift.diff)
                 sys.stderr.write(f"composeconv: {root} is out of date: {len(drift.changed)} changed, "
                                  f"{len(drift.added)} missing, {len(drift.removed)} to remove\n")
-                raise typer.Exit(EXIT_INVALID)
+                raise Exit(EXIT_INVALID)
             return
         for p in managed.update(root, files):
             sys.stderr.write(f"wrote {p}\n")
@@ -282,7 +241,7 @@ def _write_or_check(files, output: Optional[str], split: bool, check: bool) -> N
         if have != content:
             sys.stdout.write("".join(difflib.unified_diff(have.splitlines(True), content.splitlines(True),
                                                           f"a/{target.name}", f"b/{target.name}")))
-            raise typer.Exit(EXIT_INVALID)
+            raise Exit(EXIT_INVALID)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     # one file keeps its mode (a script stays executable); several joined take the widest
@@ -290,8 +249,7 @@ def _write_or_check(files, output: Optional[str], split: bool, check: bool) -> N
     sys.stderr.write(f"wrote {target}\n")
 
 
-@app.command("targets")
-def list_targets() -> None:
+def list_targets(a: argparse.Namespace) -> None:
     """List the conversion targets, one per line."""
     from .api import targets
 
@@ -299,8 +257,7 @@ def list_targets() -> None:
         sys.stdout.write(t + "\n")
 
 
-@app.command()
-def version() -> None:
+def version(a: argparse.Namespace) -> None:
     """Print the composeconv version."""
     from . import __version__
 
@@ -317,11 +274,96 @@ def _utf8_streams() -> None:
             reconfigure(encoding="utf-8", errors=errors)
 
 
+def _add_project_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--file", action="append", metavar="FILE",
+                   help="Compose file (repeatable); default: compose.yaml etc. found as Compose does.")
+    p.add_argument("-p", "--project-name", metavar="NAME", help="Project name.")
+    p.add_argument("--env-file", action="append", metavar="FILE", help="Environment file for interpolation (repeatable).")
+    p.add_argument("--profile", action="append", metavar="NAME", help="Activate a profile (repeatable).")
+    p.add_argument("--project-directory", metavar="DIR", help="Alternate working directory.")
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    # argparse would import shutil (and with it bz2 and lzma) for the terminal width on every run
+    try:
+        width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stdout.fileno()).columns
+    except (ValueError, OSError):
+        width = 80
+    return argparse.HelpFormatter(prog, width=max(width - 2, 40))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    top = argparse.ArgumentParser(prog="composeconv", description=DESCRIPTION, allow_abbrev=False,
+                                  formatter_class=_help_formatter)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(func, name: str) -> argparse.ArgumentParser:
+        doc = (func.__doc__ or "").strip()
+        p = sub.add_parser(name, help=doc, description=doc, allow_abbrev=False, formatter_class=_help_formatter)
+        p.set_defaults(run=func)
+        return p
+
+    p = command(config, "config")
+    _add_project_options(p)
+    p.add_argument("--no-interpolate", action="store_true", help="Do not interpolate variables.")
+    p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="Output format.")
+    p.add_argument("--services", action="store_true", help="Print the service names, one per line.")
+    p.add_argument("--volumes", action="store_true", help="Print the volume names, one per line.")
+
+    p = command(validate, "validate")
+    _add_project_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="Diagnostics format.")
+    p.add_argument("--strict", action="store_true", help="Warnings fail the check too.")
+
+    p = command(convert, "convert")
+    p.add_argument("-t", "--to", metavar="TARGET", help="Target: kubernetes, swarm or docker-run (see `composeconv targets`).")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="FILE for one file; DIR/ (or an existing folder) for one file per object. Default: stdout.")
+    _add_project_options(p)
+    p.add_argument("--strict", action=argparse.BooleanOptionalAction,
+                   help="Exit 1 when the conversion reports any warning.")
+    p.add_argument("--format", choices=("yaml", "json"), help="Manifest format (kubernetes): yaml or json.")
+    p.add_argument("-n", "--namespace", metavar="NAME", help="Kubernetes namespace.")
+    p.add_argument("--inline-secrets", action=argparse.BooleanOptionalAction,
+                   help="Write secret values into the output.")
+    p.add_argument("-O", "--option", action="append", metavar="KEY=VALUE",
+                   help="Backend option KEY=VALUE (repeatable).")
+    p.add_argument("--check", action="store_true",
+                   help="Write nothing; exit 1 with a diff when the output differs from what would be written.")
+    p.add_argument("--diagnostics", choices=("text", "json", "sarif"),
+                   help="How diagnostics are printed to stderr: text, json or sarif.")
+    p.add_argument("--config", metavar="FILE",
+                   help="Settings file (default: composeconv.toml or pyproject.toml [tool.composeconv]).")
+    p.add_argument("--layout", metavar="LAYOUT", help="Packaging of Kubernetes output: plain (default), helm or kustomize.")
+
+    command(list_targets, "targets")
+    command(version, "version")
+    return top
+
+
+def run(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one command; returns its exit code (usage errors included) instead of exiting."""
+    top = parser()
+    try:
+        args = top.parse_args(argv)
+    except SystemExit as e:  # argparse has printed the usage error or the help
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    if getattr(args, "run", None) is None:
+        top.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        args.run(args)
+    except Exit as e:
+        return e.code
+    return EXIT_OK
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
         _utf8_streams()
-        app()
+        code = run()
     except KeyboardInterrupt:
         sys.exit(130)
     except SystemExit:
@@ -329,3 +371,4 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001 - last-resort guard for the documented exit codes
         sys.stderr.write(f"composeconv: internal error: {type(e).__name__}: {e}\n")
         sys.exit(EXIT_INVALID)
+    sys.exit(code)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Iterable, Sequence
+
+from .records import field, record
 
 
 class Level(enum.IntEnum):
@@ -18,7 +19,7 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Position:
     """A place in a source file; line and column are 1-based."""
 
@@ -53,7 +54,7 @@ def format_path(path: Sequence[str | int]) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One finding about the input or the conversion."""
 
@@ -100,7 +101,7 @@ class ComposeError(Exception):
         super().__init__("\n".join(d.render() for d in self.diagnostics) or "invalid input")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Collector:
     """Accumulates diagnostics so one run reports all of them."""
 

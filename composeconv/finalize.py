@@ -3,13 +3,13 @@ label_file folding, service selection, unused resources, container name uniquene
 
 from __future__ import annotations
 
-import dataclasses
 from fnmatch import fnmatchcase
 from typing import Callable, Mapping, Sequence
 
 from .diagnostics import Collector, ComposeError, Diagnostic, KeyPath, Level, Position
 from .model import Project, Service
 from .sourcemap import SourceMap
+from . import records
 
 ReadText = Callable[[str], "str | None"]  # path -> text, or None when the file does not exist
 Lookup = Callable[[str], "str | None"]
@@ -32,7 +32,7 @@ def apply_profiles(project: Project, profiles: tuple[str, ...]) -> tuple[Project
     """The project with only active services, and the services that profiles disabled."""
     enabled = {n: s for n, s in project.services.items() if has_profile(s, profiles)}
     disabled = {n: s for n, s in project.services.items() if n not in enabled}
-    return dataclasses.replace(project, services=enabled), disabled
+    return records.replace(project, services=enabled), disabled
 
 
 def select_services(project: Project, names: Sequence[str], disabled: Mapping[str, Service]) -> Project:
@@ -77,9 +77,9 @@ def select_services(project: Project, names: Sequence[str], disabled: Mapping[st
     for name, s in services.items():
         if name in selected:
             if any(d not in selected for d in s.depends_on):
-                s = dataclasses.replace(s, depends_on={d: c for d, c in s.depends_on.items() if d in selected})
+                s = records.replace(s, depends_on={d: c for d, c in s.depends_on.items() if d in selected})
             kept[name] = s
-    return dataclasses.replace(project, services=kept)
+    return records.replace(project, services=kept)
 
 
 def prune_unused(project: Project) -> Project:
@@ -101,7 +101,7 @@ def prune_unused(project: Project) -> Project:
     def keep(d: dict, used: set[str]) -> dict:
         return {k: v for k, v in d.items() if k in used}
 
-    return dataclasses.replace(
+    return records.replace(
         project,
         networks=keep(project.networks, nets),
         volumes=keep(project.volumes, vols),
@@ -193,8 +193,8 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
                     f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': {INVALID}",
                     base + ("scale",))
             else:
-                deploy = dataclasses.replace(deploy, replicas=s.scale)
-                services[name] = dataclasses.replace(s, deploy=deploy)
+                deploy = records.replace(deploy, replicas=s.scale)
+                services[name] = records.replace(s, deploy=deploy)
         if s.scale is not None and s.scale < 0:
             err("invalid-value", f"services.{name}.scale: must be greater than or equal to 0", base + ("scale",))
         if deploy is not None and deploy.replicas is not None and deploy.replicas < 0:
@@ -243,7 +243,7 @@ def check_consistency(project: Project, disabled: Mapping[str, Service], sources
     if cycle:
         err("dependency-cycle", "dependency cycle detected: " + " -> ".join(cycle),
             ("services", cycle[0], "depends_on"))
-    return dataclasses.replace(project, services=services)
+    return records.replace(project, services=services)
 
 
 def check_container_names(project: Project, sources: SourceMap | None, out: Collector) -> None:
@@ -305,7 +305,7 @@ def _read_mapping_file(kind: str, path: str, fmt: str | None, lookup: Lookup, in
     except ComposeError as e:
         # the parsers' messages lack what Compose puts in front of syntax errors
         prefix = f"failed to parse env_file {path}: " if fmt == "raw" else f"failed to read {path}: "
-        out.items.extend(dataclasses.replace(d, path=d.path or where, message=(
+        out.items.extend(records.replace(d, path=d.path or where, message=(
             prefix + d.message if d.code == "env-file-syntax" else d.message)) for d in e.diagnostics)
 
 
@@ -335,8 +335,8 @@ def resolve_environment(project: Project, env: Mapping[str, str], read_text: Rea
                                sources, out, required)
         # entries written in `environment` win over env files, even a bare name left unresolved
         merged = {**from_files, **environment}
-        services[name] = dataclasses.replace(s, environment=dict(sorted(merged.items())), env_file=())
-    return dataclasses.replace(project, services=services)
+        services[name] = records.replace(s, environment=dict(sorted(merged.items())), env_file=())
+    return records.replace(project, services=services)
 
 
 def resolve_labels(project: Project, read_text: ReadText, sources: SourceMap | None, out: Collector) -> Project:
@@ -357,6 +357,6 @@ def resolve_labels(project: Project, read_text: ReadText, sources: SourceMap | N
                                sources, out)
             labels.update(values)
         labels.update(s.labels)
-        services[name] = dataclasses.replace(s, labels=dict(sorted(labels.items())) if labels else s.labels,
+        services[name] = records.replace(s, labels=dict(sorted(labels.items())) if labels else s.labels,
                                              label_file=())
-    return dataclasses.replace(project, services=services)
+    return records.replace(project, services=services)

@@ -6,16 +6,15 @@ there, so a later run replaces or removes only those and never touches a file it
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from .backends import OutputFile
 from .diagnostics import ComposeError, Diagnostic, Level
 from .output import checked_target, safe_relpath, write_atomic, write_folder
+from .records import record
 
 MANIFEST = ".composeconv-manifest.json"
 
@@ -35,7 +34,7 @@ def read_manifest(root: Path) -> list[str]:
     return [safe_relpath(f) for f in files]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Drift:
     """How an output folder differs from what composeconv would write."""
 
@@ -61,6 +60,8 @@ def check(root: Path, files: Sequence[OutputFile]) -> Drift:
 
     Like writing, it refuses to follow links out of the folder, so a diff never shows other files.
     """
+    import difflib  # here: only --check needs it
+
     previous = set(read_manifest(root))
     wanted = {safe_relpath(f.path): f.content for f in files}
     real_root = root.resolve()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -26,9 +25,21 @@ def safe_relpath(path: str) -> str:
     return norm
 
 
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """A new file beside target, opened for writing; only this process can have created it."""
+    # tempfile.mkstemp does the same, but importing tempfile (and random) costs more than a small run
+    for _ in range(100):
+        tmp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
 def write_atomic(target: Path, content: str, mode: int = 0o644) -> None:
     """Write through a temporary file and rename, so an interrupted run leaves no half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    fd, tmp = _create_temporary(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(content)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Callable, Iterable
 from .diagnostics import Diagnostic, KeyPath, Level, Position
 from .sourcemap import SourceMap
 from .suggest import did_you_mean
+from .records import record
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "compose.schema.json"
 
@@ -51,7 +51,7 @@ class _Fail:
 Check = Callable[[Any], "list[_Fail] | None"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _ObjectInfo:
     """What an object node allows, kept for the wording and hints of additional-property errors."""
 

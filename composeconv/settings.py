@@ -6,7 +6,6 @@ composeconv reads `composeconv.toml` (keys at the top level, or under [tool.comp
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,8 @@ def find(folder: Path, explicit: str | None = None) -> tuple[Path | None, dict[s
             if explicit:
                 raise _error(path, "config file not found")
             continue
+        import tomllib  # here: most runs have no settings file
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:

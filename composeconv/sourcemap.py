@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from .diagnostics import KeyPath, Position
+from .records import field, record
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class SourceMap:
     """Maps key paths (as tuples) to where they were written; never part of model equality."""
 

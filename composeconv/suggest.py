@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 # difflib's ratio for a one-letter slip in a short word ("imgae" vs "image" is 0.8);
@@ -26,6 +25,8 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
         if _fold(cand) == folded:
             return cand
     best: tuple[bool, float, str] | None = None
+    import difflib  # here: only a misspelt key needs it
+
     matcher = difflib.SequenceMatcher(b=folded, autojunk=False)
     for cand in pool:
         other = _fold(cand)

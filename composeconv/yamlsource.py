@@ -8,7 +8,6 @@ import datetime as _dt
 import json
 import math
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import yaml
@@ -17,6 +16,7 @@ from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, Mappi
 
 from .diagnostics import ComposeError, Diagnostic, KeyPath, Level, Position
 from .sourcemap import SourceMap
+from .records import record
 
 try:  # libyaml is an order of magnitude faster than the pure-Python parser
     from yaml._yaml import CParser as _CParser
@@ -27,7 +27,7 @@ __all__ = ["Document", "Limits", "Override", "Reset", "Timestamp", "apply_resets
            "parse_yaml_all", "strip_markers"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     """Bounds that make hostile input fail fast instead of exhausting time or memory."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from composeconv import records
 import typing
 from functools import lru_cache
 
@@ -77,7 +77,7 @@ def _scalar(kind: str, omit: bool, ptr: bool):
 def model_of(cls: type, depth: int = 0):
     """A strategy for any model class: each field either left at its default or set to a valid value."""
     kwargs = {}
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         m = f.metadata
         kind = m.get("kind")
         if kind in ("meta", "name") or kind is None:
@@ -110,7 +110,7 @@ def model_of(cls: type, depth: int = 0):
 
 def services():
     return sorted_dict(names, model_of(T.Service), 3).map(
-        lambda d: {n: dataclasses.replace(s, name=n) for n, s in d.items()})
+        lambda d: {n: records.replace(s, name=n) for n, s in d.items()})
 
 
 def projects():

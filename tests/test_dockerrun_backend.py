@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from composeconv import records
 import re
 import shutil
 import subprocess
@@ -36,7 +36,7 @@ def test_goldens_pass_shellcheck():
 
 
 def test_every_service_key_has_a_handling():
-    fields = {f.name for f in dataclasses.fields(Service)}
+    fields = {f.name for f in records.fields(Service)}
     assert fields == set(SERVICE_KEYS), (fields ^ set(SERVICE_KEYS))
 
 

@@ -11,7 +11,7 @@ the backends the file's contents, so that every source reaches them with its val
 from __future__ import annotations
 
 import base64
-import dataclasses
+from composeconv import records
 import re
 import shutil
 import subprocess
@@ -144,9 +144,9 @@ def _project():
     secrets = dict(project.secrets)
     secrets["content_secret"] = T.FileObject(name="vault_content_secret", content="MARKER-CONTENT-SOURCE-e83f17")
     app = project.services["app"]
-    app = dataclasses.replace(app, secrets=app.secrets + (T.FileReference(source="content_secret"),))
-    project = dataclasses.replace(project, secrets=secrets, services={**project.services, "app": app})
-    return dataclasses.replace(loaded, project=project)
+    app = records.replace(app, secrets=app.secrets + (T.FileReference(source="content_secret"),))
+    project = records.replace(project, secrets=secrets, services={**project.services, "app": app})
+    return records.replace(loaded, project=project)
 
 
 def _extra() -> dict:

@@ -3,7 +3,7 @@ Kubernetes output or gets a diagnostic naming it; and the key table covers every
 
 from __future__ import annotations
 
-import dataclasses
+from composeconv import records
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -72,8 +72,8 @@ _PARENTS: dict[str, Any] = {
 _BIND_PARENT = {"type": "bind", "source": "/srv/b1", "target": "/b1"}
 
 
-def _fields(cls: type) -> list[dataclasses.Field]:
-    return [f for f in dataclasses.fields(cls) if f.metadata.get("key") and f.metadata.get("kind") not in ("extensions",)]
+def _fields(cls: type) -> list[records.Field]:
+    return [f for f in records.fields(cls) if f.metadata.get("key") and f.metadata.get("kind") not in ("extensions",)]
 
 
 def _sub(kind: Any) -> type | None:
@@ -82,7 +82,7 @@ def _sub(kind: Any) -> type | None:
     return kind if isinstance(kind, type) else None
 
 
-def field_paths(cls: type, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field]]:
+def field_paths(cls: type, prefix: str = "") -> Iterator[tuple[str, records.Field]]:
     for f in _fields(cls):
         path = prefix + f.metadata["key"]
         yield path, f
@@ -126,7 +126,7 @@ def test_docs_list_every_diagnostic_code():
     assert not missing
 
 
-def _value(path: str, f: dataclasses.Field) -> Any:
+def _value(path: str, f: records.Field) -> Any:
     if path in _SPECIAL and _SPECIAL[path] is not None:
         return _SPECIAL[path]
     leaf = path.rsplit(".", 1)[-1]
@@ -260,10 +260,10 @@ def test_every_top_level_key_changes_output_or_is_reported(cls, table, section):
             value = not field_default(f) if f.metadata["kind"] == "bool" else _SCALARS.get(f.metadata["kind"])
         if value is None:
             value = _sub(f.metadata["kind"])(driver="x1")  # ipam
-        obj = dataclasses.replace(base_obj, **{f.name: value})
+        obj = records.replace(base_obj, **{f.name: value})
         results = []
         for o in (base_obj, obj):
-            project = dataclasses.replace(_base_project(Service(name="web", image="busybox", **mount)),
+            project = records.replace(_base_project(Service(name="web", image="busybox", **mount)),
                                           **{section: {"t1": o}})
             results.append(convert(project, ConvertOptions(inline_secrets=True)))
         base, got = results

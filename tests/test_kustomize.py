@@ -149,7 +149,7 @@ def _project_labels(project) -> dict[str, str]:
 def materialize(project, raw: dict[str, Any], root: Path):
     """The project with its config and secret files made real under root (from file_contents, else a line of
     text): fixtures name files such as /srv/app.conf that the test machine does not have."""
-    import dataclasses
+    from composeconv import records
 
     contents = dict(raw.get("extra", {}).get("file_contents", {}))
     moved: dict[str, str] = {}
@@ -161,9 +161,9 @@ def materialize(project, raw: dict[str, Any], root: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(contents.get(obj.file, f"contents of {obj.file}\n"), encoding="utf-8")
         moved[obj.file] = str(path)
-        return dataclasses.replace(obj, file=str(path))
+        return records.replace(obj, file=str(path))
 
-    project = dataclasses.replace(project, configs={k: real(v) for k, v in project.configs.items()},
+    project = records.replace(project, configs={k: real(v) for k, v in project.configs.items()},
                                   secrets={k: real(v) for k, v in project.secrets.items()})
     if contents:
         extra = dict(raw["extra"], file_contents={moved.get(k, k): v for k, v in contents.items()})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from composeconv import records
 import hashlib
 
 import pytest
@@ -29,7 +29,7 @@ def run(p: T.Project, split: bool = True, inline_secrets: bool = False, **extra)
     [named] = [d for d in result.diagnostics if d.code == "swarm-stack-name"]
     assert named.level == Level.INFO and f"{STACK_FILE} {p.name}" in named.message
     # the other diagnostics are what the tests look at
-    result = dataclasses.replace(result, diagnostics=tuple(d for d in result.diagnostics if d is not named))
+    result = records.replace(result, diagnostics=tuple(d for d in result.diagnostics if d is not named))
     return result, stack
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from composeconv import records
 from typing import Any
 
 import pytest
@@ -59,7 +59,7 @@ EXCLUSIVE = {"FileObject.environment", "FileObject.content", "FileObject.externa
 
 def _chains(cls: type = T.Project, chain: tuple = ()):
     """(class, field) chains from Project to every leaf field and every field handled as a whole."""
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         kind = f.metadata.get("kind")
         if kind in ("meta", "name"):
             continue
@@ -87,7 +87,7 @@ def _wrap(kind: Any, value: Any) -> tuple[Any, list]:
     return value, []
 
 
-def _leaf_value(cls: type, f: dataclasses.Field) -> Any:
+def _leaf_value(cls: type, f: records.Field) -> Any:
     special = SPECIAL.get(f"{cls.__name__}.{f.name}")
     if special is not None:
         return special

@@ -81,12 +81,12 @@ def projects(draw) -> T.Project:
 
 
 def _located(p: T.Project, folder: Path) -> T.Project:
-    import dataclasses
+    from composeconv import records
 
-    secrets = {k: dataclasses.replace(v, file=v.file.replace("@DIR@", str(folder))) for k, v in p.secrets.items()}
+    secrets = {k: records.replace(v, file=v.file.replace("@DIR@", str(folder))) for k, v in p.secrets.items()}
     for s in secrets.values():
         Path(s.file).write_text("secret\n")
-    return dataclasses.replace(p, secrets=secrets, working_dir=str(folder))
+    return records.replace(p, secrets=secrets, working_dir=str(folder))
 
 
 def kept(p: T.Project) -> dict[str, Any]:

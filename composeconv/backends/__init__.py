@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..diagnostics import Diagnostic
 from ..model import Project
+from ..records import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutputFile:
     """One file a backend wants written: a relative POSIX path inside the output folder."""
 
@@ -19,7 +19,7 @@ class OutputFile:
     mode: int = 0o644
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConvertOptions:
     """Options every backend reads; backend-specific ones live in `extra` under documented names.
 
@@ -35,7 +35,7 @@ class ConvertOptions:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConvertResult:
     """What a backend returns: the files to write, the objects they hold, and what it had to say."""
 
@@ -47,7 +47,7 @@ class ConvertResult:
 Backend = Callable[[Project, ConvertOptions], ConvertResult]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """A registered backend: imported only when used, to keep start-up short."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import re
 from typing import Iterable
 
@@ -19,6 +18,8 @@ def diag(code: str, level: Level, message: str, path: KeyPath = (), hint: str | 
 
 def stable_hash(text: str, length: int = 8) -> str:
     """A short hash that is the same on every machine and Python run."""
+    import hashlib  # here: most projects need no hash, and loading OpenSSL costs milliseconds
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 

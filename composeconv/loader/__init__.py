@@ -23,7 +23,6 @@ Errors in the input raise composeconv.diagnostics.ComposeError with positioned d
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..diagnostics import ComposeError, Diagnostic, Level, Position
@@ -37,11 +36,12 @@ from .options import LoadOptions
 from .paths import go_abs, go_join
 from .project_name import invalid_project_name_message, is_valid_project_name, normalize_project_name
 from .transform import printable
+from ..records import field, record, replace
 
 __all__ = ["LoadOptions", "LoadedProject", "load_dict", "normalize_project_name", "printable", "ComposeError"]
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class LoadedProject:
     """The result of loading: the map-level model and what was used to build it."""
 

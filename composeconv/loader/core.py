@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ..diagnostics import ComposeError, Diagnostic, KeyPath, Level, Position
@@ -18,6 +16,8 @@ from .merge import enforce_unicity, merge
 from .normalize import normalize
 from .paths import resolve_relative_paths
 from .transform import canonical, omit_empty, set_default_values
+from ..records import record
+from .. import records
 
 REMOTE_PREFIXES = ("oci://", "git@", "git://", "ssh://", "https://", "http://")
 
@@ -27,7 +27,7 @@ def is_remote(path: str) -> bool:
     return path.startswith(REMOTE_PREFIXES)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Parsed:
     """A file already read and parsed."""
 
@@ -35,7 +35,7 @@ class Parsed:
     docs: list
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LoaderOptions:
     """Options of one (possibly nested) load, as compose-go's loader.Options."""
 
@@ -50,7 +50,7 @@ class LoaderOptions:
     skip_default_values: bool = False
 
     def clone(self, **changes: Any) -> "LoaderOptions":
-        return dataclasses.replace(self, **changes)
+        return records.replace(self, **changes)
 
 
 class Loader:

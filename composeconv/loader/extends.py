@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import ComposeError
@@ -11,6 +10,7 @@ from ._util import deep_clone, diagnostic
 from .merge import extend_service
 from .paths import go_join, go_rel, resolve_relative_paths
 from .deps import apply_resets
+from ..records import record
 
 ResetPaths = list
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core import Loader, LoaderOptions
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CycleTracker:
     """The chain of (file, service) being extended, to report circular references."""
 

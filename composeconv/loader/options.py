@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Mapping
+
+from ..records import field, record
 
 DEFAULT_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 DEFAULT_OVERRIDE_FILE_NAMES = ("compose.override.yml", "compose.override.yaml",
                                "docker-compose.override.yml", "docker-compose.override.yaml")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LoadOptions:
     """Options for loading a Compose project, mirroring `docker compose` flags.
 

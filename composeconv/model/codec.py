@@ -7,7 +7,6 @@ encoding prints the model the way `docker compose config` prints it.
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
 from functools import lru_cache
 from typing import Any, Callable
@@ -17,6 +16,7 @@ from ..gofmt import go_float, go_sprint
 from ..sourcemap import SourceMap
 from .types import DeviceRequest, FileObject, Project, SSHKey, Ulimit
 from .values import Duration, ValueError_, float32_repr, parse_bytes, to_float32
+from .. import records
 
 
 class DecodeError(Exception):
@@ -313,7 +313,7 @@ _ZERO = (None, "", 0, False)
 @lru_cache(maxsize=None)
 def _fields(cls: type) -> tuple[tuple[str, str | None, Any, bool, bool], ...]:
     out = []
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         m = f.metadata
         out.append((f.name, m.get("key"), m.get("kind"), m.get("omit", True), m.get("ptr", False)))
     return tuple(out)
@@ -322,7 +322,7 @@ def _fields(cls: type) -> tuple[tuple[str, str | None, Any, bool, bool], ...]:
 @lru_cache(maxsize=None)
 def _json_keys(cls: type) -> dict[str, str]:
     return {f.metadata["key"]: f.metadata.get("json_key") or f.metadata["key"]
-            for f in dataclasses.fields(cls) if f.metadata.get("key")}
+            for f in records.fields(cls) if f.metadata.get("key")}
 
 
 def _decode_value(kind: Any, v: Any, path: KeyPath) -> Any:
@@ -386,7 +386,7 @@ def decode_project(data: dict, sourcemap: SourceMap | None = None, *, working_di
     except DecodeError as e:
         pos = sourcemap.get(e.path) if sourcemap else None
         raise ComposeError(Diagnostic("invalid-value", Level.ERROR, e.message, e.path, pos)) from None
-    return dataclasses.replace(project, working_dir=working_dir, files=tuple(files))
+    return records.replace(project, working_dir=working_dir, files=tuple(files))
 
 
 # The loader puts the value of an `environment:` secret or config under this key, as Compose does.
@@ -400,13 +400,13 @@ def _with_environment_values(project: Project) -> Project:
             if VALUE_KEY in o.extensions:
                 ext = {k: v for k, v in o.extensions.items() if k != VALUE_KEY}
                 value = o.extensions[VALUE_KEY]
-                o = dataclasses.replace(o, content=None if value is None else go_sprint(value), extensions=ext)
+                o = records.replace(o, content=None if value is None else go_sprint(value), extensions=ext)
             out[name] = o
         return out
 
     if not any(VALUE_KEY in o.extensions for o in (*project.secrets.values(), *project.configs.values())):
         return project
-    return dataclasses.replace(project, secrets=fix(project.secrets), configs=fix(project.configs))
+    return records.replace(project, secrets=fix(project.secrets), configs=fix(project.configs))
 
 
 # ---------------------------------------------------------------- encoding

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-MISSING = dataclasses.MISSING
+from .. import records
+
+MISSING = records.MISSING
 
 
 def fld(key: str, kind: Any, *, default: Any = None, factory: Any = MISSING, omit: bool = True,
@@ -19,20 +20,20 @@ def fld(key: str, kind: Any, *, default: Any = None, factory: Any = MISSING, omi
     """
     meta = {"key": key, "kind": kind, "omit": omit, "ptr": ptr, "json_key": json_key or key}
     if factory is not MISSING:
-        return dataclasses.field(default_factory=factory, metadata=meta, compare=compare)
-    return dataclasses.field(default=default, metadata=meta, compare=compare)
+        return records.field(default_factory=factory, metadata=meta, compare=compare)
+    return records.field(default=default, metadata=meta, compare=compare)
 
 
 def ext() -> Any:
     """The x-* extensions kept at this level of the document."""
-    return dataclasses.field(default_factory=dict, metadata={"key": None, "kind": "extensions",
+    return records.field(default_factory=dict, metadata={"key": None, "kind": "extensions",
                                                              "omit": True, "ptr": False})
 
 
-def field_default(f: dataclasses.Field) -> Any:
+def field_default(f: records.Field) -> Any:
     """The value a model field has when the Compose file does not set it."""
-    if f.default is not dataclasses.MISSING:
+    if f.default is not records.MISSING:
         return f.default
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+    if f.default_factory is not records.MISSING:  # type: ignore[misc]
         return f.default_factory()  # type: ignore[misc]
     return None

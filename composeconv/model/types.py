@@ -1,20 +1,19 @@
-"""The Compose model: frozen dataclasses in long syntax, with no knowledge of any target platform."""
+"""The Compose model: frozen records in long syntax, with no knowledge of any target platform."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from .fields import ext, fld
 from .values import Duration
+from ..records import field, record
 
 Mapping = dict[str, str]
 Extensions = dict[str, Any]
 
-_D = dict(frozen=True, slots=True, kw_only=True)
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class DeviceRequest:
     """A request for devices such as GPUs (deploy.resources.*.devices, gpus)."""
 
@@ -25,20 +24,20 @@ class DeviceRequest:
     options: Mapping = fld("options", "mapping", factory=dict)
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class DiscreteGenericResource:
     kind: str = fld("kind", "str", default="", omit=False)
     value: int = fld("value", "int", default=0, omit=False)
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class GenericResource:
     discrete_resource_spec: DiscreteGenericResource | None = fld("discrete_resource_spec", DiscreteGenericResource)
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Resource:
     """One side of deploy.resources: limits or reservations."""
 
@@ -50,14 +49,14 @@ class Resource:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Resources:
     limits: Resource | None = fld("limits", Resource)
     reservations: Resource | None = fld("reservations", Resource)
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class UpdateConfig:
     """deploy.update_config and deploy.rollback_config."""
 
@@ -70,7 +69,7 @@ class UpdateConfig:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class RestartPolicy:
     condition: str | None = fld("condition", "str")
     delay: Duration | None = fld("delay", "duration", ptr=True)
@@ -79,13 +78,13 @@ class RestartPolicy:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class PlacementPreference:
     spread: str | None = fld("spread", "str")
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Placement:
     constraints: tuple[str, ...] = fld("constraints", "strlist", factory=tuple)
     preferences: tuple[PlacementPreference, ...] = fld("preferences", ("list", PlacementPreference), factory=tuple)
@@ -93,7 +92,7 @@ class Placement:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Deploy:
     """The deploy section: replicas, resources, placement, update and restart policies."""
 
@@ -109,7 +108,7 @@ class Deploy:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Ulimit:
     """A ulimit: either single (one number) or soft/hard."""
 
@@ -119,13 +118,13 @@ class Ulimit:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class SSHKey:
     id: str = fld("id", "str", default="")
     path: str | None = fld("path", "str")
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class FileReference:
     """A service's reference to a secret or config: source, target, uid, gid, mode."""
 
@@ -137,7 +136,7 @@ class FileReference:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Build:
     """How to build the service image."""
 
@@ -169,7 +168,7 @@ class Build:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Hook:
     """A lifecycle hook command (post_start, pre_stop) or a watch exec."""
 
@@ -183,7 +182,7 @@ class Hook:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class WatchTrigger:
     path: str = fld("path", "str", default="", omit=False)
     action: str = fld("action", "str", default="", omit=False)
@@ -195,27 +194,27 @@ class WatchTrigger:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Develop:
     watch: tuple[WatchTrigger, ...] = fld("watch", ("list", WatchTrigger), factory=tuple)
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class ThrottleDevice:
     path: str = fld("path", "str", default="", omit=False, json_key="Path")
     rate: int = fld("rate", "bytes", default=0, omit=False, json_key="Rate")
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class WeightDevice:
     path: str = fld("path", "str", default="", omit=False, json_key="Path")
     weight: int = fld("weight", "int", default=0, omit=False, json_key="Weight")
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class BlkioConfig:
     weight: int | None = fld("weight", "int")
     weight_device: tuple[WeightDevice, ...] = fld("weight_device", ("list", WeightDevice), factory=tuple)
@@ -226,7 +225,7 @@ class BlkioConfig:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class CredentialSpec:
     config: str | None = fld("config", "str")
     file: str | None = fld("file", "str")
@@ -234,7 +233,7 @@ class CredentialSpec:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Dependency:
     """One depends_on entry."""
 
@@ -244,7 +243,7 @@ class Dependency:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class DeviceMapping:
     source: str | None = fld("source", "str")
     target: str | None = fld("target", "str")
@@ -252,13 +251,13 @@ class DeviceMapping:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Extends:
     file: str | None = fld("file", "str")
     service: str | None = fld("service", "str")
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Healthcheck:
     test: tuple[str, ...] = fld("test", "healthtest", factory=tuple)
     timeout: Duration | None = fld("timeout", "duration", ptr=True)
@@ -270,21 +269,21 @@ class Healthcheck:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Logging:
     driver: str | None = fld("driver", "str")
     options: Mapping = fld("options", "options", factory=dict)
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class ServiceModel:
     endpoint_var: str | None = fld("endpoint_var", "str")
     model_var: str | None = fld("model_var", "str")
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class ServiceNetwork:
     """A service's attachment to a network."""
 
@@ -300,7 +299,7 @@ class ServiceNetwork:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Port:
     """A port mapping in long syntax; published is a string because it may be a range."""
 
@@ -314,14 +313,14 @@ class Port:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class ServiceProvider:
     type: str | None = fld("type", "str")
     options: dict[str, tuple[str, ...]] = fld("options", "multioptions", factory=dict)
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class VolumeBind:
     selinux: str | None = fld("selinux", "str")
     propagation: str | None = fld("propagation", "str")
@@ -330,7 +329,7 @@ class VolumeBind:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class VolumeVolume:
     labels: Mapping = fld("labels", "mapping", factory=dict)
     nocopy: bool = fld("nocopy", "bool", default=False)
@@ -338,20 +337,20 @@ class VolumeVolume:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class VolumeTmpfs:
     size: int | None = fld("size", "bytes")
     mode: int | None = fld("mode", "int")
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class VolumeImage:
     subpath: str | None = fld("subpath", "str")
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Mount:
     """A service volume in long syntax: bind, volume, tmpfs, npipe, cluster or image."""
 
@@ -367,7 +366,7 @@ class Mount:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Service:
     """One service, with every key in long syntax. `name` is the key under `services:`."""
 
@@ -481,7 +480,7 @@ class Service:
         return 1
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class IPAMPool:
     subnet: str | None = fld("subnet", "str")
     gateway: str | None = fld("gateway", "str")
@@ -490,7 +489,7 @@ class IPAMPool:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class IPAM:
     driver: str | None = fld("driver", "str")
     config: tuple[IPAMPool, ...] = fld("config", ("list", IPAMPool), factory=tuple)
@@ -498,7 +497,7 @@ class IPAM:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Network:
     """A top-level network."""
 
@@ -515,7 +514,7 @@ class Network:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Volume:
     """A top-level named volume."""
 
@@ -527,7 +526,7 @@ class Volume:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class FileObject:
     """A top-level secret or config: file, environment, content or external source."""
 
@@ -543,7 +542,7 @@ class FileObject:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Model:
     """A top-level AI model definition."""
 
@@ -554,7 +553,7 @@ class Model:
     extensions: Extensions = ext()
 
 
-@dataclass(**_D)
+@record(kw_only=True)
 class Project:
     """A loaded Compose project. working_dir and files are where it came from, not part of equality."""
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 import struct
-from dataclasses import dataclass
+
+from ..records import record
 
 _NS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
        "m": 60_000_000_000, "h": 3_600_000_000_000, "d": 86_400_000_000_000, "w": 604_800_000_000_000}
@@ -16,7 +17,7 @@ class ValueError_(ValueError):
     """A scalar that does not parse as the type Compose expects."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Duration:
     """A time span in nanoseconds, printed the way Go prints time.Duration ("1m30s")."""
 

@@ -6,16 +6,16 @@ A packaging is a pure function (project, kubernetes result, options) -> result w
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Callable
 
 from ..backends import ConvertOptions, ConvertResult
 from ..model import Project
+from ..records import record
 
 Packaging = Callable[[Project, ConvertResult, ConvertOptions], ConvertResult]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layout:
     name: str
     module: str | None

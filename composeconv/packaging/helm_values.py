@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
 from typing import Any
+
+from ..records import field, record
 
 POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 PROBES = (("readinessProbe", "readiness"), ("livenessProbe", "liveness"), ("startupProbe", "startup"))
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ChartIndex:
     """The objects of one conversion, and who owns what: the keys of the values follow from it."""
 

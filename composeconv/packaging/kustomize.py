@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 import re
 from typing import Any
@@ -14,6 +13,7 @@ from ..backends.kubernetes.names import data_key, label_value, object_name, proj
 from ..diagnostics import KeyPath, Level
 from ..model import Project
 from ..model.types import FileObject
+from .. import records
 
 OPTIONS = {"output_dir": "absolute path of the folder the base is written to: generator files are named "
                          "relative to it"}
@@ -213,7 +213,7 @@ def package(project: Project, result: ConvertResult, options: ConvertOptions) ->
 
     # the caller places the Kubernetes target's diagnostics in the source; these share their key paths
     positions = {d.path: d.position for d in result.diagnostics if d.path and d.position}
-    diags = [d if d.position or d.path not in positions else dataclasses.replace(d, position=positions[d.path])
+    diags = [d if d.position or d.path not in positions else records.replace(d, position=positions[d.path])
              for d in diags]
 
     json_format = options.format == "json"

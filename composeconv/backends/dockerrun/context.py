@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 
 from ...diagnostics import Diagnostic, KeyPath, Level
 from ...model import Project, Service
 from ..common import diag
 from .quote import Var, Word, word
+from ...records import field, record
 
 COMPOSE_VERSION = "2.40.3"
 SEPARATOR = "-"
@@ -21,7 +21,7 @@ NAME = Var("name")
 IMAGE_ID = Var("image_id")
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Context:
     """One conversion: the project, the caller's options, and the diagnostics said so far."""
 

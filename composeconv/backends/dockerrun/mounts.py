@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...model import Service
 from ...model.types import FileReference, Mount
 from .context import Context
 from .quote import Arg, Word, csv_word, word
+from ...records import record
 
 SECRETS_DIR = "/run/secrets/"
 CONFIGS_DIR = "/"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Injection:
     """A secret or config whose content Compose copies into the container before starting it."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable, Union
+
+from ...records import record
 
 # Characters that never need quoting in a bash word (no globbing, expansion or word splitting).
 _SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
@@ -38,7 +39,7 @@ def quote(text: str) -> str:
     return "$'" + "".join(out) + "'"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Var:
     """A shell variable expanded in place (always inside double quotes, never split or globbed)."""
 
@@ -48,7 +49,7 @@ class Var:
 Part = Union[str, Var]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Word:
     """One argument: literal text and variables, concatenated without any splitting."""
 
@@ -110,7 +111,7 @@ def csv_word(fields: Iterable[Word], prefix: str = "") -> "Word | CsvCall":
     return CsvCall(prefix, tuple(fields))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CsvCall:
     """A CSV record that holds run-time values: the script's csv_record function joins and quotes it."""
 

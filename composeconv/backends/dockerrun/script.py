@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from .quote import Arg, quote, render_args
+from ...records import field, record
 
 HEADER = """\
 #!/usr/bin/env bash
@@ -272,7 +272,7 @@ def command_line(args: list[Arg | str], indent: str = "  ") -> str:
     return " \\\n".join(lines) + "\n"
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Function:
     """A bash function: a name, a comment, and its body lines (already rendered)."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 from ...diagnostics import Level
 from ...model import Service
 from ...model.fields import field_default
 from .context import Context
+from ... import records
 
 # What happens to every field of Service; a test checks that no field is missing from this table.
 FLAG = "flag"  # becomes docker create flags
@@ -39,7 +39,7 @@ SERVICE_KEYS: dict[str, str] = {
 }
 
 
-_SERVICE_DEFAULTS = {f.name: field_default(f) for f in dataclasses.fields(Service)}
+_SERVICE_DEFAULTS = {f.name: field_default(f) for f in records.fields(Service)}
 
 
 def _set(svc: Service, key: str) -> bool:

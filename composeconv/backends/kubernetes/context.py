@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...diagnostics import Diagnostic, KeyPath, Level
 from ...model import Project
 from ..common import diag, dns1123_label, stable_hash
 from .options import K8sOptions
+from ...records import field, record
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ServiceInfo:
     """What other services need to know about one converted service before its pod is built."""
 
@@ -25,7 +25,7 @@ class ServiceInfo:
     has_healthcheck: bool = False
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Ctx:
     project: Project
     options: K8sOptions

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...diagnostics import KeyPath
@@ -13,6 +12,7 @@ from ...model.types import Volume
 from ...model.values import Duration, ValueError_
 from .context import Ctx
 from .options import BIND_POLICIES, CONTROLLERS
+from ...records import field, record
 
 EXT = "x-kubernetes"
 SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
@@ -87,7 +87,7 @@ _PROBE_KEYS = ("test", "interval", "timeout", "retries", "start_period", "disabl
                "http_get_port", "tcp_port")
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ProbeHint:
     """A probe described by kompose labels instead of (or on top of) the healthcheck."""
 
@@ -102,7 +102,7 @@ class ProbeHint:
     tcp_port: int | None = None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class IngressHint:
     rules: list[tuple[str | None, str]] = field(default_factory=list)  # (host, path)
     tls: bool = False
@@ -110,7 +110,7 @@ class IngressHint:
     class_name: str | None = None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class HpaHint:
     min_replicas: int = 1
     max_replicas: int = 3
@@ -118,14 +118,14 @@ class HpaHint:
     memory: int | None = None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class StorageHint:
     size: str | None = None
     storage_class: str | None = None
     access_mode: str | None = None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ServiceHints:
     controller: str | None = None
     service_type: str | None = None
@@ -429,7 +429,7 @@ def volume_hint(ctx: Ctx, key: str, volume: Volume) -> StorageHint:
     return out
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ProjectHints:
     storage: StorageHint = field(default_factory=StorageHint)
     bind_mounts: str | None = None

@@ -7,8 +7,6 @@ that are reported or ignored are reported here, whenever they are set.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -16,9 +14,11 @@ from ...diagnostics import KeyPath
 from ...model import Project, Service
 from ...model.fields import field_default
 from .context import Ctx
+from ...records import record
+from ... import records
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Handling:
     how: str          # "mapped" | "reported" | "ignored"
     note: str
@@ -278,7 +278,7 @@ PROJECT_KEYS: dict[str, Handling] = {
 @lru_cache(maxsize=None)
 def _field_for(cls: type, key: str) -> tuple[str, Any] | None:
     """The attribute holding a Compose key in a model class, and its default value."""
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         if f.metadata.get("key") == key:
             return f.name, field_default(f)
     return None
@@ -303,7 +303,7 @@ def _set_values(obj: Any, parts: list[str], path: KeyPath) -> Iterator[tuple[Key
             yield from _set_values(item, parts[1:], here + (i,))
     elif isinstance(value, dict):
         for k in sorted(value):
-            if dataclasses.is_dataclass(value[k]):
+            if records.is_record(value[k]):
                 yield from _set_values(value[k], parts[1:], here + (k,))
     else:
         yield from _set_values(value, parts[1:], here)

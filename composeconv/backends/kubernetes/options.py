@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...diagnostics import Diagnostic, Level
 from .. import ConvertOptions
 from ..common import diag, is_secret_env, secret_env_patterns
+from ...records import field, record
 
 CONTROLLERS = {"deployment": "Deployment", "statefulset": "StatefulSet", "daemonset": "DaemonSet", "job": "Job"}
 BIND_POLICIES = ("hostpath", "emptydir", "pvc", "configmap")
@@ -32,7 +32,7 @@ EXTRA_OPTIONS: dict[str, tuple[Any, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class K8sOptions:
     split: bool = False
     format: str = "yaml"

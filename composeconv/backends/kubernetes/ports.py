@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...diagnostics import KeyPath
 from ...model import Service
 from ..common import expand_published
 from .context import Ctx
+from ...records import record
 
 PROTOCOLS = {"tcp": "TCP", "udp": "UDP", "sctp": "SCTP"}
 _EXPOSE = re.compile(r"^(\d+)(?:-(\d+))?(?:/(\w+))?$")
@@ -16,7 +16,7 @@ _IANA_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 MAX_RANGE = 1000  # a bigger range is surely a mistake, and would make an enormous Service
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class PortSpec:
     """One Service port: port is what clients connect to, target what the container listens on."""
 

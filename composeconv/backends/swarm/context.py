@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...diagnostics import Diagnostic, KeyPath, Level
 from ...model import Project
 from ..common import diag, is_secret_env, secret_env_patterns
+from ...records import field, record
 
 # The oldest stack file version every docker CLI with `docker stack deploy` reads.
 BASE_VERSION = (3, 0)
@@ -18,7 +18,7 @@ def version_text(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Context:
     """What the converters of one run share; diagnostics come out in the order they were added."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ...diagnostics import KeyPath, Level
 from ...model import types as T
 from ...model.fields import field_default
 from .context import Context
+from ...records import record
+from ... import records
 
 KEPT = "kept"
 TRANSLATED = "translated"
@@ -25,7 +25,7 @@ REPORTED = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Handling:
     kind: str
     note: str = ""
@@ -329,13 +329,13 @@ HANDLING: dict[str, Handling] = {
 
 def field_key(cls: type, attr: str) -> str:
     """The Compose key of a model field, `x-*` for extensions."""
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         if f.name == attr:
             return f.metadata.get("key") or ("x-*" if f.metadata.get("kind") == "extensions" else attr)
     raise KeyError(attr)
 
 
-def is_default(f: dataclasses.Field, value: Any) -> bool:
+def is_default(f: records.Field, value: Any) -> bool:
     return value == field_default(f)
 
 
@@ -345,7 +345,7 @@ def report_rest(ctx: Context, obj: Any, path: KeyPath, skip: tuple[str, ...] = (
     skip names fields the caller has reported itself with a more specific message.
     """
     cls = type(obj)
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         if f.metadata.get("kind") == "meta" or f.name in skip:
             continue
         h = HANDLING.get(f"{cls.__name__}.{f.name}")
@@ -364,9 +364,9 @@ def report_rest(ctx: Context, obj: Any, path: KeyPath, skip: tuple[str, ...] = (
         ctx.report(code, level, f"{key} {what}: {h.note}", path + (key,))
 
 
-def walk_fields(cls: type = T.Project, prefix: str = "") -> Iterator[tuple[str, type, dataclasses.Field]]:
+def walk_fields(cls: type = T.Project, prefix: str = "") -> Iterator[tuple[str, type, records.Field]]:
     """(Compose key path, class, field) for every field reachable from cls, not below WHOLE classes."""
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         kind = f.metadata.get("kind")
         if kind == "meta":
             continue
