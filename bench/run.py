@@ -10,7 +10,9 @@ Usage: .venv/bin/python bench/run.py [--sizes 10,1000,5000] [--runs 5] [--target
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,8 +32,10 @@ def compose_binary() -> str:
     return str(cand)
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS in bytes of one run of cmd."""
+def measure(cmd: list[str], cwd: Path, fresh: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS in bytes of one run of cmd (after removing the folder fresh, untimed)."""
+    if fresh is not None:
+        shutil.rmtree(fresh, ignore_errors=True)
     # stderr goes to a file: a pipe would fill up with diagnostics and block the child
     with tempfile.TemporaryFile() as err_file:
         start = time.perf_counter()
@@ -57,6 +61,11 @@ def main() -> None:
     targets = args.targets.split(",")
     compose = compose_binary()
     cc = str(Path(sys.executable).with_name("composeconv"))
+    # An installed package has its bytecode compiled (pip does it); a checkout may have stale .pyc files,
+    # and with PYTHONDONTWRITEBYTECODE set every run would compile the changed modules again.
+    import composeconv
+
+    compileall.compile_dir(str(Path(composeconv.__file__).parent), quiet=1)
     rows = []
     with tempfile.TemporaryDirectory(prefix="composeconv-bench-") as tmp:
         base = Path(tmp)
@@ -68,14 +77,15 @@ def main() -> None:
                 subprocess.run([sys.executable, str(GENERATOR), str(n)], check=True, capture_output=True).stdout)
             commands = {"docker-compose config": [compose, "-f", "compose.yaml", "config", "--format", "yaml"],
                         "composeconv config": [cc, "config", "-f", "compose.yaml", "--format", "yaml"]}
+            outputs: dict[str, Path] = {}
             for t in targets:
-                commands[f"composeconv {t}"] = [cc, "convert", "-f", "compose.yaml", "--to", t,
-                                                "-o", str(work / f"out-{t}") + "/"]
-            for name, cmd in commands.items():  # warm-up: page cache, .pyc files
-                measure(cmd, work)
+                outputs[f"composeconv {t}"] = out = work / f"out-{t}"
+                commands[f"composeconv {t}"] = [cc, "convert", "-f", "compose.yaml", "--to", t, "-o", f"{out}/"]
+            for name, cmd in commands.items():  # warm-up: page cache
+                measure(cmd, work, outputs.get(name))
             for _ in range(args.runs):
-                for name, cmd in commands.items():
-                    results.setdefault((n, name), []).append(measure(cmd, work))
+                for name, cmd in commands.items():  # every run writes into a new folder
+                    results.setdefault((n, name), []).append(measure(cmd, work, outputs.get(name)))
             ref_t = statistics.median(w for w, _ in results[(n, "docker-compose config")])
             ref_m = statistics.median(m for _, m in results[(n, "docker-compose config")])
             for name in commands:

@@ -292,32 +292,23 @@ def _help_formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.HelpFormatter(prog, width=max(width - 2, 40))
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
-    top = argparse.ArgumentParser(prog="composeconv", description=DESCRIPTION, allow_abbrev=False,
-                                  formatter_class=_help_formatter)
-    sub = top.add_subparsers(dest="command", metavar="COMMAND")
-
-    def command(func, name: str) -> argparse.ArgumentParser:
-        doc = (func.__doc__ or "").strip()
-        p = sub.add_parser(name, help=doc, description=doc, allow_abbrev=False, formatter_class=_help_formatter)
-        p.set_defaults(run=func)
-        return p
-
-    p = command(config, "config")
+def _config_options(p: argparse.ArgumentParser) -> None:
     _add_project_options(p)
     p.add_argument("--no-interpolate", action="store_true", help="Do not interpolate variables.")
     p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="Output format.")
     p.add_argument("--services", action="store_true", help="Print the service names, one per line.")
     p.add_argument("--volumes", action="store_true", help="Print the volume names, one per line.")
 
-    p = command(validate, "validate")
+
+def _validate_options(p: argparse.ArgumentParser) -> None:
     _add_project_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="Diagnostics format.")
     p.add_argument("--strict", action="store_true", help="Warnings fail the check too.")
 
-    p = command(convert, "convert")
-    p.add_argument("-t", "--to", metavar="TARGET", help="Target: kubernetes, swarm or docker-run (see `composeconv targets`).")
+
+def _convert_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-t", "--to", metavar="TARGET",
+                   help="Target: kubernetes, swarm or docker-run (see `composeconv targets`).")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="FILE for one file; DIR/ (or an existing folder) for one file per object. Default: stdout.")
     _add_project_options(p)
@@ -335,18 +326,35 @@ def parser() -> argparse.ArgumentParser:
                    help="How diagnostics are printed to stderr: text, json or sarif.")
     p.add_argument("--config", metavar="FILE",
                    help="Settings file (default: composeconv.toml or pyproject.toml [tool.composeconv]).")
-    p.add_argument("--layout", metavar="LAYOUT", help="Packaging of Kubernetes output: plain (default), helm or kustomize.")
+    p.add_argument("--layout", metavar="LAYOUT",
+                   help="Packaging of Kubernetes output: plain (default), helm or kustomize.")
 
-    command(list_targets, "targets")
-    command(version, "version")
+
+# name -> (function, its options); the order is the order of `composeconv --help`
+COMMANDS = {"config": (config, _config_options), "validate": (validate, _validate_options),
+            "convert": (convert, _convert_options), "targets": (list_targets, None), "version": (version, None)}
+
+
+def parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The argument parser; with only, the other commands are listed but get no options (a faster start)."""
+    top = argparse.ArgumentParser(prog="composeconv", description=DESCRIPTION, allow_abbrev=False,
+                                  formatter_class=_help_formatter)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (func, options) in COMMANDS.items():
+        doc = (func.__doc__ or "").strip()
+        p = sub.add_parser(name, help=doc, description=doc, allow_abbrev=False, formatter_class=_help_formatter)
+        p.set_defaults(run=func)
+        if options is not None and (only is None or only == name):
+            options(p)
     return top
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command; returns its exit code (usage errors included) instead of exiting."""
-    top = parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    top = parser(words[0] if words and words[0] in COMMANDS else None)
     try:
-        args = top.parse_args(argv)
+        args = top.parse_args(words)
     except SystemExit as e:  # argparse has printed the usage error or the help
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     if getattr(args, "run", None) is None:

@@ -8,6 +8,7 @@ from typing import Callable
 
 from .diagnostics import ComposeError, Diagnostic, Level, Position
 from .interpolation import InterpolationError, InvalidTemplateError, substitute
+from .lazyre import lazy
 
 __all__ = ["ENV_FILE_FORMATS", "parse_env_file", "parse_raw_env_file", "read_env_file"]
 
@@ -18,8 +19,8 @@ _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u
                       "\u200a\u2028\u2029\u202f\u205f\u3000")
 # the dotenv parser's own isSpace: blanks that are not line breaks
 _BLANK = frozenset("\t\v\f\r \x85\xa0")
-_EXPORT = re.compile(r"export[\t\n\f\r ]+")
-_ESCAPE = re.compile(r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})")
+_EXPORT = lazy(r"export[\t\n\f\r ]+")
+_ESCAPE = lazy(r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})")
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", '"': '"', "\\": "\\"}
 
 

@@ -9,18 +9,18 @@ from typing import Any, Callable
 
 from .diagnostics import ComposeError, Diagnostic, KeyPath, Level, Position
 from .sourcemap import SourceMap
+from .lazyre import lazy
 
 __all__ = ["CAST_PATHS", "MAX_NESTING", "InterpolationError", "InvalidTemplateError", "MissingRequiredError",
            "NestingTooDeepError", "cast_for_path", "interpolate_tree", "substitute"]
 
 Lookup = Callable[[str], "str | None"]
 
-# compose-go's template pattern: "$$", "$NAME", "${...}" or an invalid "${". The greedy (.*) makes one
-# match run to the last "}" on the line, which Compose then cuts back at the balancing brace.
-# substitute() follows this grammar by index instead of matching it (see _Expander).
-_PATTERN = re.compile(r"\$(?:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)|\{(?:(?P<braced>[_a-z][_a-z0-9]*"
-                      r"(?::?[-+?](?:.*))?)\}|(?P<invalid>)))", re.IGNORECASE)
-_NAME = re.compile(r"[_a-z][_a-z0-9]*", re.IGNORECASE)
+# compose-go's template pattern is \$(?:(\$)|([_a-z][_a-z0-9]*)|\{(?:([_a-z][_a-z0-9]*(?::?[-+?](?:.*))?)\}|()))
+# ("$$", "$NAME", "${...}" or an invalid "${"); its greedy (.*) makes one match run to the last "}" on the
+# line, which Compose then cuts back at the balancing brace. substitute() follows this grammar by index
+# instead of matching it (see _Expander).
+_NAME = lazy(r"[_a-z][_a-z0-9]*", re.IGNORECASE)
 
 
 class InterpolationError(Exception):
@@ -197,7 +197,7 @@ class _Expander:
         return "".join(out)
 
 
-_BRACES = re.compile(r"[{}]")
+_BRACES = lazy(r"[{}]")
 
 
 def _apply_operator(name: str, op: str, arg: str, lookup: Lookup) -> str:
@@ -234,11 +234,11 @@ CAST_PATHS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
     ("networks", "enable_ipv6"), ("volumes", "external"), ("secrets", "external"), ("configs", "external")))
 
 _TRUE, _FALSE = ("y", "yes", "on"), ("n", "no", "off")
-_DECIMAL = re.compile(r"[+-]?[0-9]+\Z")
-_GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
+_DECIMAL = lazy(r"[+-]?[0-9]+\Z")
+_GO_FLOAT = lazy(r"[+-]?(?:(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
                        r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?"
                        r"|0[xX](?:_?[0-9a-fA-F])*(?:\.[0-9a-fA-F]*)?[pP][+-]?[0-9](?:_?[0-9])*)\Z")
-_SPECIAL_FLOAT = re.compile(r"(?i)[+-]?(?:inf|infinity)\Z|nan\Z")
+_SPECIAL_FLOAT = lazy(r"(?i)[+-]?(?:inf|infinity)\Z|nan\Z")
 
 
 class _CastError(Exception):

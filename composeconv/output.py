@@ -63,7 +63,8 @@ def checked_target(root: Path, rel: str, real_root: Path | None = None) -> Path:
     real_root = real_root or root.resolve()
     rel = safe_relpath(rel)
     target = root / rel
-    if not _inside(real_root, target.parent.resolve()):
+    # a file directly in root (the common case) has no folder of its own to check
+    if "/" in rel and not _inside(real_root, target.parent.resolve()):
         raise _error("output-path", f"refusing to follow a link out of the output folder: {rel!r}")
     if target.is_symlink():
         raise _error("output-path", f"refusing to overwrite a symbolic link: {rel!r}")
@@ -78,9 +79,10 @@ def write_folder(root: Path, files: Sequence[OutputFile]) -> list[Path]:
     targets = [checked_target(root, f.path, real_root) for f in files]
     written = []
     for f, target in zip(files, targets):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # checked again: a folder made just now may have been swapped for a link meanwhile
-        target = checked_target(root, f.path, real_root)
+        if "/" in safe_relpath(f.path):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # checked again: a folder made just now may have been swapped for a link meanwhile
+            target = checked_target(root, f.path, real_root)
         write_atomic(target, f.content, f.mode)
         written.append(target)
     return written

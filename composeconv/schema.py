@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from _thread import allocate_lock
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -112,6 +113,7 @@ class _Compiler:
         self.refs: dict[str, Check | None] = {}
         self.kinds: dict[str, frozenset[str] | None] = {}
         self.leaf_types: dict[Check, frozenset[type]] = {}
+        self.lock = allocate_lock()
 
     def ref(self, ref: str) -> Check | None:
         if ref in self.refs:
@@ -193,19 +195,43 @@ class _Compiler:
             return leaf
         return _node_check(guard, fast, steps)
 
+    def leaf_types_of(self, node: Any) -> frozenset[type] | None:
+        """The Python types that certainly pass node when it is a bare type test (what compile() would make
+        a leaf check of), without compiling it; None otherwise."""
+        for _ in range(64):
+            if not (isinstance(node, dict) and "$ref" in node):
+                break
+            node = self.resolve(node["$ref"])
+        if not isinstance(node, dict) or "type" not in node or set(node) - _ANNOTATIONS - {"type"}:
+            return None
+        types = node["type"]
+        return _type_guard([types] if isinstance(types, str) else list(types))[1]
+
     def object_check(self, node: dict, guard: Check) -> Check:
-        props = {name: self.compile(sub) for name, sub in node.get("properties", {}).items()}
+        # Declared keys are compiled when a document first uses them: the schema declares hundreds, a
+        # file uses a few dozen, and compiling them all cost more than validating a small project.
+        declared: dict[str, Any] = node.get("properties", {})
+        props: dict[str, Check | None] = {}
+        compile_lock, compile_node = self.lock, self.compile
+
+        def declared_check(key: str) -> Check | None:
+            with compile_lock:  # another thread may be compiling the same schema
+                if key not in props:
+                    props[key] = compile_node(declared[key])
+                return props[key]
+
         patterns = [(_go_regex(p), self.compile(sub)) for p, sub in node.get("patternProperties", {}).items()]
         additional = node.get("additionalProperties", True)
         if additional not in (True, False, {}):
             raise ValueError("additionalProperties must be a boolean here")
         closed = additional is False
         required = tuple(node.get("required", ()))
-        info = _ObjectInfo(tuple(props), tuple(node.get("patternProperties", {})))
+        info = _ObjectInfo(tuple(declared), tuple(node.get("patternProperties", {})))
         # Names that are both declared and match a pattern are checked by both, as JSON Schema says.
-        both = frozenset(n for n in props if any(test(n) for test, _ in patterns))
+        both = frozenset(n for n in declared if any(test(n) for test, _ in patterns))
         # Declared keys whose schema is a bare type test are tested inline: most keys are such leaves.
-        inline = {n: self.leaf_types[c] for n, c in props.items() if c in self.leaf_types and n not in both}
+        inline = {n: leaf for n, sub in declared.items()
+                  if n not in both and (leaf := self.leaf_types_of(sub)) is not None}
 
         def check(value: Any) -> list[_Fail] | None:
             if type(value) is not dict:
@@ -221,7 +247,9 @@ class _Compiler:
                 leaf = inline.get(key)
                 if leaf is not None and type(item) in leaf:
                     continue
-                sub = props.get(key, props)  # props itself marks "not declared"
+                sub = props.get(key, props)  # props itself marks "not declared (or not compiled yet)"
+                if sub is props and type(key) is str and key in declared:
+                    sub = declared_check(key)
                 if sub is not props:
                     if sub is not None:
                         r = sub(item)

@@ -17,6 +17,7 @@ from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, Mappi
 from .diagnostics import ComposeError, Diagnostic, KeyPath, Level, Position
 from .sourcemap import SourceMap
 from .records import record
+from .lazyre import lazy
 
 try:  # libyaml is an order of magnitude faster than the pure-Python parser
     from yaml._yaml import CParser as _CParser
@@ -92,7 +93,7 @@ _PLAIN_WORDS = {w: v for w, (_, v) in _WORDS.items()}
 _GO_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _DOT_FLOAT = re.compile(r"\.[0-9](_?[0-9])*([eE][-+]?[0-9](_?[0-9])*)?\Z")  # what ParseFloat takes after a "."
-_TIMESTAMP = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)(?:([Tt ])(\d\d?):(\d\d?):(\d\d?)(?:[.,](\d+))?(Z|[+-]\d\d:\d\d)?)?\Z")
+_TIMESTAMP = lazy(r"(\d{4})-(\d\d?)-(\d\d?)(?:([Tt ])(\d\d?):(\d\d?):(\d\d?)(?:[.,](\d+))?(Z|[+-]\d\d:\d\d)?)?\Z")
 _PREFIXED = re.compile(r"(-?)0([bo])([+-]?[0-7]+)\Z")  # go-yaml re-parses what follows 0b/0o, sign and all
 _I64 = 1 << 63
 _KNOWN_TAGS = frozenset(("!", "!reset", "!override", *(f"tag:yaml.org,2002:{t}" for t in (
@@ -210,6 +211,9 @@ def _go_value(v: Any) -> str:
 # ---------------------------------------------------------------- documents and the public API
 
 
+TRACK_IN_FIRST_PASS = 256 * 1024  # bytes
+
+
 class Document:
     """One YAML document: plain data plus what compose-go records alongside it.
 
@@ -263,7 +267,9 @@ def parse_yaml_all(data: bytes | str, filename: str, *, limits: Limits | None = 
     if len(raw) > limits.max_bytes:
         raise ComposeError(_error(filename, "yaml-too-large",
                                   f"file is {len(raw)} bytes, over the limit of {limits.max_bytes} bytes"))
-    docs = _read_stream(raw, filename, limits, False, keep_markers)
+    # Positions cost a second pass over the events, made only when a diagnostic asks for one; a small
+    # file is cheaper to track in the first pass, which spares its re-read (most runs report something).
+    docs = _read_stream(raw, filename, limits, len(raw) <= TRACK_IN_FIRST_PASS, keep_markers)
     source = (raw, limits, [])
     for doc in docs:
         doc._source = source
@@ -622,11 +628,13 @@ class _Reader:
                                           "itself")))
         if self.errors:
             raise ComposeError([d for _, d in sorted(self.errors, key=lambda x: x[0])])
+        # positions are flattened from the tree with its markers: the path of an item after a dropped
+        # !reset item is counted without it, and the stripped copy has other containers
+        sourcemap = _flatten(root, self.positions, self._pos(self.start)) if self.track else None
         if self.has_markers and not self.keep_markers:
             root = _strip(root, {}, False)
         doc = Document(root, self.filename, self.index, tuple(reset_paths), tuple(self.warnings))
-        if self.track:
-            doc._sourcemap = _flatten(root, self.positions, self._pos(self.start))
+        doc._sourcemap = sourcemap
         return doc
 
 

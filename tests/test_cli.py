@@ -98,3 +98,22 @@ def test_output_is_deterministic(tmp_path):
     a = run("convert", "--to", "kubernetes").stdout
     b = run("convert", "--to", "kubernetes", env={"PYTHONHASHSEED": "123", "LANG": "C"}).stdout
     assert a and a == b
+
+
+def test_every_command_lists_its_options():
+    """The parser is built with only the called command's options: each command still has all of its own."""
+    wanted = {"config": ["--no-interpolate", "--format", "--services", "--volumes", "--file", "--profile"],
+              "validate": ["--format", "--strict", "--env-file", "--project-directory"],
+              "convert": ["--to", "--output", "--strict", "--no-strict", "--namespace", "--inline-secrets", "--option",
+                          "--check", "--diagnostics", "--config", "--layout", "--project-name"],
+              "targets": [], "version": []}
+    for command, options in wanted.items():
+        out = run(command, "--help")
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith(f"usage: composeconv {command}")
+        for option in options:
+            assert option in out.stdout, (command, option)
+    top = run("--help")
+    assert top.returncode == 0 and all(c in top.stdout for c in wanted)
+    assert run("convert", "--no-such-option").returncode == 2
+    assert run("convert", "--form", "json").returncode == 2  # no abbreviations: they would change meaning later

@@ -208,3 +208,12 @@ def test_secret_is_referenced_with_the_command_to_create_it():
     assert d.hint.startswith("kubectl create secret generic pw --from-file=pw.txt=/s/pw.txt")
     inlined = convert(project, ConvertOptions(inline_secrets=True, extra={"file_contents": {"/s/pw.txt": "hunter2"}}))
     assert _by_kind(inlined, "Secret", "pw")["data"] == {"pw.txt": "aHVudGVyMg=="}
+
+
+def test_non_ascii_digits_are_not_numbers():
+    """str.isdigit() accepts "²"; int() does not: such a group or retry count is reported, not a crash."""
+    result = convert(_project(web=Service(name="web", image="busybox", group_add=("²", "1000"),
+                                          restart="on-failure:³")), ConvertOptions())
+    pod = _by_kind(result, "Deployment", "web")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["supplementalGroups"] == [1000]
+    assert any(d.code == "k8s-group-name" and "²" in d.message for d in result.diagnostics)

@@ -147,3 +147,35 @@ def test_inheritance_keeps_base_fields_first():
 
     assert [f.name for f in records.fields(Child)] == ["a", "b"]
     assert Child(5, 6) == Child(a=5, b=6) and repr(Child()) == "test_inheritance_keeps_base_fields_first.<locals>.Child(a=1, b=2)"
+
+
+@pytest.mark.parametrize("kw_only", [False, True])
+def test_compiled_init_matches_the_generic_one(kw_only):
+    """After COMPILE_AFTER instances a class switches to a compiled __init__: same values, same errors."""
+    std, ours = pair(kw_only=kw_only)
+    generic = ours.__init__
+    for i in range(records.COMPILE_AFTER + 1):
+        ours(x=i)
+    assert ours.__init__ is not generic
+    for kwargs in ({"x": 1}, {"x": 1, "y": 2, "tags": (3,), "note": "n"}):
+        assert repr(ours(**kwargs)) == repr(std(**kwargs)).replace("_std_", "_ours_")
+    for args, kwargs in [((), {}), ((1, 2, 3, 4, 5), {}), ((), {"x": 1, "z": 2})] + ([((1,), {})] if kw_only else []):
+        with pytest.raises(TypeError):
+            std(*args, **kwargs)
+        with pytest.raises(TypeError):
+            ours(*args, **kwargs)
+
+    @record(frozen=False, slots=False)
+    class Bag:
+        items: list = records.field(default_factory=list)
+        count: int = records.field(default=0, init=False)
+
+        def __post_init__(self):
+            self.count = len(self.items)
+    for _ in range(records.COMPILE_AFTER + 1):
+        Bag()
+    a, b = Bag(), Bag(items=[1, 2])
+    a.items.append(1)
+    assert Bag().items == [] and b.count == 2
+    with pytest.raises(TypeError):
+        Bag(count=1)

@@ -581,3 +581,43 @@ def _timed(fn: Any) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def test_every_schema_node_compiles():
+    """Declared keys compile on first use; compiling each node here finds an unsupported keyword before a user does."""
+    from composeconv.schema import _Compiler
+
+    root = load_schema()
+    compiler = _Compiler(root)
+    count = 0
+
+    def walk(node: Any) -> None:
+        nonlocal count
+        if isinstance(node, dict):
+            compiler.compile(node)
+            count += 1
+            for key in ("properties", "patternProperties", "definitions"):
+                for sub in (node.get(key) or {}).values():
+                    walk(sub)
+            if isinstance(node.get("items"), dict):
+                walk(node["items"])
+            for sub in node.get("oneOf", ()):
+                walk(sub)
+
+    walk(root)
+    assert count > 400
+
+
+def test_validation_from_threads_agrees():
+    """Schema parts compile when first used: threads that validate at once get the same verdicts."""
+    import concurrent.futures
+
+    from composeconv import schema
+
+    schema._root_check.cache_clear()
+    docs = [{"services": {f"s{i}": {"image": "x", "ports": [i], "healthcheck": {"retries": 1},
+                                    "deploy": {"resources": {"limits": {"cpus": 1, **({"nope": 1} if i % 3 == 0 else {})}}}}}}
+            for i in range(60)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        verdicts = list(pool.map(is_valid, docs))
+    assert verdicts == [i % 3 != 0 for i in range(60)]

@@ -354,3 +354,26 @@ def test_errors_against_compose(body: str, code: str, message: str, where: objec
     need(compose_binary(), "docker-compose binary not available")
     printed, err = _compose_x_foo(body)
     assert printed is None and message in err
+
+
+def test_first_pass_positions_equal_second_pass_positions(monkeypatch) -> None:
+    """Small files note positions while reading; big ones read again when asked. Both give the same map."""
+    import composeconv.yamlsource as ys
+
+    files = sorted(p for p in (CORPUS / "cases").rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    need(files, f"the shared corpus at {CORPUS}")
+    compared = 0
+    for path in files:
+        data = path.read_bytes()
+        try:
+            first = [d.sourcemap.positions for d in ys.parse_yaml_all(data, "f")]
+        except ComposeError:
+            continue
+        with monkeypatch.context() as m:
+            m.setattr(ys, "TRACK_IN_FIRST_PASS", -1)
+            docs = ys.parse_yaml_all(data, "f")
+            assert all(d._sourcemap is None for d in docs)  # nothing tracked yet: the second pass runs
+            second = [d.sourcemap.positions for d in docs]
+        assert first == second, path
+        compared += 1
+    assert compared > 500

@@ -18,9 +18,24 @@ def diag(code: str, level: Level, message: str, path: KeyPath = (), hint: str | 
 
 def stable_hash(text: str, length: int = 8) -> str:
     """A short hash that is the same on every machine and Python run."""
-    import hashlib  # here: most projects need no hash, and loading OpenSSL costs milliseconds
+    return bytes_hash(text.encode("utf-8"), length)
 
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+def bytes_hash(data: bytes, length: int = 8) -> str:
+    """stable_hash of bytes: the first length hex digits of their SHA-256."""
+    return _sha256()(data).hexdigest()[:length]
+
+
+def _sha256():
+    # CPython's own SHA-256 gives the same digest as hashlib's, without loading OpenSSL (~3 ms a run)
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]  # CPython 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]  # CPython 3.11
+        except ImportError:
+            from hashlib import sha256  # type: ignore[no-redef]
+    return sha256
 
 
 _DNS1123_INVALID = re.compile(r"[^a-z0-9-]+")
@@ -79,7 +94,7 @@ def restart_policy(restart: str | None) -> tuple[str, int | None]:
     if not restart:
         return "no", None
     name, _, count = restart.partition(":")
-    return name, (int(count) if count.isdigit() else None)
+    return name, (int(count) if count.isascii() and count.isdigit() else None)
 
 
 def dependency_order(project: Project) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from typing import Any
 
@@ -13,6 +12,7 @@ from ...model.values import Duration, ValueError_
 from .context import Ctx
 from .options import BIND_POLICIES, CONTROLLERS
 from ...records import field, record
+from ...lazyre import lazy
 
 EXT = "x-kubernetes"
 SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
@@ -21,7 +21,7 @@ ACCESS_MODES = {"readwriteonce": "ReadWriteOnce", "readonlymany": "ReadOnlyMany"
                 "readwriteoncepod": "ReadWriteOncePod", "rwo": "ReadWriteOnce", "rox": "ReadOnlyMany",
                 "rwx": "ReadWriteMany", "rwop": "ReadWriteOncePod"}
 PULL_POLICIES = {"always": "Always", "ifnotpresent": "IfNotPresent", "never": "Never"}
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+_QUANTITY = lazy(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 # kompose.volume.type values -> our bind-mount policies
 _KOMPOSE_VOLUME_TYPES = {"hostpath": "hostpath", "emptydir": "emptydir", "persistentvolumeclaim": "pvc",
                          "configmap": "configmap"}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from ..common import dns1123_label, stable_hash
+from ...lazyre import lazy
 
 MANAGED_BY = "composeconv"
 
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]+")
+_DNS_SUBDOMAIN = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_KEY_CHARS = lazy(r"[^-._a-zA-Z0-9]+")
 
 
 def object_name(name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 from typing import Any
 
 from ...diagnostics import KeyPath
@@ -18,11 +17,12 @@ from .names import data_key, object_name, split_labels
 from .ports import container_ports, service_ports
 from .probes import probes
 from .storage import MountBuilder, PodVolumes
+from ...lazyre import lazy
 
-_LABEL_CONSTRAINT = re.compile(r"^\s*([\w.\-/]+)\s*(==|!=)\s*(.+?)\s*$")
+_LABEL_CONSTRAINT = lazy(r"^\s*([\w.\-/]+)\s*(==|!=)\s*(.+?)\s*$")
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm", "arm": "arm",
          "i386": "386", "386": "386", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def container_spec(ctx: Ctx, service: Service, spath: KeyPath, name: str, hints: ServiceHints,
@@ -288,7 +288,7 @@ def _pod_security(ctx: Ctx, service: Service, spath: KeyPath, pod: dict[str, Any
     sc: dict[str, Any] = {}
     groups = []
     for i, g in enumerate(service.group_add):
-        if g.isdigit():
+        if g.isascii() and g.isdigit():  # "²" is a digit to str.isdigit, not to int()
             groups.append(int(g))
         else:
             ctx.warn("k8s-group-name", f"group {g!r} is a name: Kubernetes needs numeric group ids "

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 
 from ...diagnostics import KeyPath
 from ...model import Service
 from ..common import expand_published
 from .context import Ctx
 from ...records import record
+from ...lazyre import lazy
 
 PROTOCOLS = {"tcp": "TCP", "udp": "UDP", "sctp": "SCTP"}
-_EXPOSE = re.compile(r"^(\d+)(?:-(\d+))?(?:/(\w+))?$")
-_IANA_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_EXPOSE = lazy(r"^(\d+)(?:-(\d+))?(?:/(\w+))?$")
+_IANA_NAME = lazy(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 MAX_RANGE = 1000  # a bigger range is surely a mistake, and would make an enormous Service
 
 

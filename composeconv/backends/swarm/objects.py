@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any, Mapping
 
 from ...diagnostics import KeyPath
 from ...model.types import FileObject, Network, Volume
-from ..common import stable_hash
+from ..common import bytes_hash, stable_hash
 from .context import Context
 from .handling import report_rest
 
@@ -121,7 +120,7 @@ def convert_volume(ctx: Context, key: str, vol: Volume) -> dict[str, Any]:
 def content_hash(data: bytes | str) -> str:
     if isinstance(data, str):
         return stable_hash(data)
-    return hashlib.sha256(data).hexdigest()[:8]
+    return bytes_hash(data)
 
 
 def side_file_name(kind: str, key: str, taken: Mapping[str, Any]) -> str:
