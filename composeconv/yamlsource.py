@@ -211,7 +211,10 @@ def _go_value(v: Any) -> str:
 # ---------------------------------------------------------------- documents and the public API
 
 
-TRACK_IN_FIRST_PASS = 256 * 1024  # bytes
+# Positions are noted while a file is read, and turned into the key-path map at once unless aliases
+# make the document much bigger than its text (then that costs time and memory in proportion to the
+# expansion, and is done only if a diagnostic asks for a position, by reading the file again).
+EAGER_MAP_EXPANSION = 10_000  # nodes reached through aliases, beyond the document's own size
 
 
 class Document:
@@ -267,9 +270,7 @@ def parse_yaml_all(data: bytes | str, filename: str, *, limits: Limits | None = 
     if len(raw) > limits.max_bytes:
         raise ComposeError(_error(filename, "yaml-too-large",
                                   f"file is {len(raw)} bytes, over the limit of {limits.max_bytes} bytes"))
-    # Positions cost a second pass over the events, made only when a diagnostic asks for one; a small
-    # file is cheaper to track in the first pass, which spares its re-read (most runs report something).
-    docs = _read_stream(raw, filename, limits, len(raw) <= TRACK_IN_FIRST_PASS, keep_markers)
+    docs = _read_stream(raw, filename, limits, True, keep_markers, optional_map=True)
     source = (raw, limits, [])
     for doc in docs:
         doc._source = source
@@ -356,7 +357,7 @@ def _syntax_error(exc: yaml.YAMLError, data: bytes, filename: str) -> ComposeErr
 
 
 def _read_stream(data: bytes, filename: str, limits: Limits, track: bool,
-                 keep_markers: bool = True) -> list[Document]:
+                 keep_markers: bool = True, optional_map: bool = False) -> list[Document]:
     docs: list[Document] = []
     try:
         get = _CParser(data).get_event if _CParser is not None else _python_events(data)
@@ -365,7 +366,7 @@ def _read_stream(data: bytes, filename: str, limits: Limits, track: bool,
             if e is None or type(e) is StreamEndEvent:
                 return docs
             if type(e) is DocumentStartEvent:
-                docs.append(_Reader(get, filename, limits, track, len(docs), e, keep_markers).read())
+                docs.append(_Reader(get, filename, limits, track, len(docs), e, keep_markers, optional_map).read())
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, data, filename) from None
 
@@ -399,9 +400,11 @@ class _Reader:
     """Builds one document straight from parser events (far faster than PyYAML's node graph)."""
 
     def __init__(self, get: Callable[[], Any], filename: str, limits: Limits, track: bool, index: int,
-                 start: DocumentStartEvent, keep_markers: bool) -> None:
+                 start: DocumentStartEvent, keep_markers: bool, optional_map: bool = False) -> None:
         self.get, self.filename, self.limits, self.track, self.index = get, filename, limits, track, index
         self.start, self.keep_markers, self.has_markers = start, keep_markers, False
+        self.optional_map = optional_map  # the key-path map may be left to a second pass when costly
+        self.decoded = self.expanded = 0
         self.errors: list[tuple[int, Diagnostic]] = []  # (precedence, diagnostic), in compose-go's order
         self.warnings: list[Diagnostic] = []
         self.anchors: dict[str, _Anchor] = {}
@@ -415,7 +418,7 @@ class _Reader:
         hints, words, resolve = _HINT, _PLAIN_WORDS, _resolve_plain
         stack: list[list] = []
         top: list | None = None
-        decoded = aliased = 0
+        decoded = aliased = expanded = 0
         root: Any = None
         marker_depth = -1  # depth of the innermost !reset/!override container being read
         while True:
@@ -483,6 +486,7 @@ class _Reader:
                     self.cyclic = self.cyclic or a.name
                 value = a.value
                 decoded += 1 + a.size
+                expanded += a.size
                 if not (top is not None and top[1] and top[2] is _MERGE):
                     aliased += a.size  # go-yaml replaces merge-key aliases by their target before decoding
                 if decoded > limits.max_nodes:
@@ -493,6 +497,7 @@ class _Reader:
                 if top is not None and not (top[1] and top[2] is _NOKEY):
                     marked.append(("alias", self._parts(stack), a, marker_depth, e))
             elif t is DocumentEndEvent:
+                self.decoded, self.expanded = decoded, expanded
                 return self._done(root)
             else:  # pragma: no cover - the parser emits nothing else inside a document
                 continue
@@ -630,7 +635,9 @@ class _Reader:
             raise ComposeError([d for _, d in sorted(self.errors, key=lambda x: x[0])])
         # positions are flattened from the tree with its markers: the path of an item after a dropped
         # !reset item is counted without it, and the stripped copy has other containers
-        sourcemap = _flatten(root, self.positions, self._pos(self.start)) if self.track else None
+        cheap = self.expanded <= max(EAGER_MAP_EXPANSION, self.decoded - self.expanded)
+        sourcemap = _flatten(root, self.positions, self._pos(self.start)) \
+            if self.track and (cheap or not self.optional_map) else None
         if self.has_markers and not self.keep_markers:
             root = _strip(root, {}, False)
         doc = Document(root, self.filename, self.index, tuple(reset_paths), tuple(self.warnings))

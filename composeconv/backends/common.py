@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import cache
 from typing import Iterable
 
 from ..diagnostics import Diagnostic, KeyPath, Level
@@ -26,6 +27,7 @@ def bytes_hash(data: bytes, length: int = 8) -> str:
     return _sha256()(data).hexdigest()[:length]
 
 
+@cache  # a failed import is not remembered by Python: looked up once, not once per name
 def _sha256():
     # CPython's own SHA-256 gives the same digest as hashlib's, without loading OpenSSL (~3 ms a run)
     try:

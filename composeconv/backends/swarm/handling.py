@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ...diagnostics import KeyPath, Level
@@ -335,24 +336,16 @@ def field_key(cls: type, attr: str) -> str:
     raise KeyError(attr)
 
 
-def is_default(f: records.Field, value: Any) -> bool:
-    return value == field_default(f)
-
-
 def report_rest(ctx: Context, obj: Any, path: KeyPath, skip: tuple[str, ...] = ()) -> None:
     """Report every set field of obj that the table says is dropped, ignored or already resolved.
 
     skip names fields the caller has reported itself with a more specific message.
     """
-    cls = type(obj)
-    for f in records.fields(cls):
-        if f.metadata.get("kind") == "meta" or f.name in skip:
-            continue
-        h = HANDLING.get(f"{cls.__name__}.{f.name}")
-        if h is None or h.kind not in REPORTED:
+    for f, h, default in _reported_fields(type(obj)):
+        if f.name in skip:
             continue
         value = getattr(obj, f.name)
-        if is_default(f, value):
+        if value == default:
             continue
         code, level = REPORTED[h.kind]
         if f.metadata.get("kind") == "extensions":
@@ -362,6 +355,17 @@ def report_rest(ctx: Context, obj: Any, path: KeyPath, skip: tuple[str, ...] = (
         key = f.metadata["key"]
         what = "removed" if h.kind != RESOLVED else "already applied"
         ctx.report(code, level, f"{key} {what}: {h.note}", path + (key,))
+
+
+@lru_cache(maxsize=None)
+def _reported_fields(cls: type) -> tuple[tuple[records.Field, Handling, Any], ...]:
+    """The fields of cls that report_rest reports when set, with their handling and default value."""
+    out = []
+    for f in records.fields(cls):
+        h = HANDLING.get(f"{cls.__name__}.{f.name}")
+        if f.metadata.get("kind") != "meta" and h is not None and h.kind in REPORTED:
+            out.append((f, h, field_default(f)))
+    return tuple(out)
 
 
 def walk_fields(cls: type = T.Project, prefix: str = "") -> Iterator[tuple[str, type, records.Field]]:
