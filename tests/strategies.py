@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from composeconv import records
 import typing
 from functools import lru_cache
 
 from hypothesis import strategies as st
 
+from composeconv import records
 from composeconv.model import types as T
 from composeconv.model.values import Duration, to_float32
 

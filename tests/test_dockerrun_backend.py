@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from composeconv import records
 import re
 import shutil
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from composeconv import records
 from composeconv.backends import ConvertOptions
 from composeconv.backends.dockerrun import DIAGNOSTIC_CODES, convert
 from composeconv.backends.dockerrun.flags import cpus_text, create_args, nano_cpus
@@ -106,3 +106,20 @@ def test_empty_entrypoint_resets_the_images():
     flags = _flags(entrypoint=(), command=None)
     assert "--entrypoint=" in flags
     assert not any(f.startswith("--entrypoint") for f in _flags(entrypoint=None))
+
+
+def test_nul_anywhere_is_an_error_at_its_path():
+    """A NUL cannot reach docker through argv: every place that holds one is reported (the quick scan
+    that skips the search on ordinary projects must not miss a nested one)."""
+    from composeconv.model.types import Healthcheck
+
+    clean = Project(name="p", services={"a": Service(name="a", image="busybox", labels={"k": "v"})})
+    assert not [d for d in convert(clean, ConvertOptions()).diagnostics if d.code == "dockerrun-nul"]
+    nested = Service(name="a", image="busybox", labels={"k\x00": "v"},
+                     healthcheck=Healthcheck(test=("CMD", "a\x00b")), extensions={"x-e": [{"deep": "\x00"}]})
+    result = convert(Project(name="p", services={"a": nested}), ConvertOptions())
+    paths = {d.path for d in result.diagnostics if d.code == "dockerrun-nul"}
+    assert ("services", "a", "labels", "k\x00") in paths
+    assert ("services", "a", "healthcheck", "test", 1) in paths
+    assert ("services", "a", "x-e", 0, "deep") in paths
+    assert result.files == ()

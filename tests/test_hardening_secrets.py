@@ -11,7 +11,6 @@ the backends the file's contents, so that every source reaches them with its val
 from __future__ import annotations
 
 import base64
-from composeconv import records
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from composeconv import records
 from composeconv.api import convert, load_project
 from composeconv.backends import ConvertOptions
 from composeconv.model import types as T

@@ -3,12 +3,12 @@ Kubernetes output or gets a diagnostic naming it; and the key table covers every
 
 from __future__ import annotations
 
-from composeconv import records
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from composeconv import records
 from composeconv.backends import ConvertOptions
 from composeconv.backends.kubernetes import DIAGNOSTIC_CODES, convert
 from composeconv.backends.kubernetes.keys import (FILE_KEYS, NETWORK_KEYS, PROJECT_KEYS, SERVICE_KEYS, VOLUME_KEYS,

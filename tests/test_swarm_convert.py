@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from composeconv import records
 import hashlib
 
 import pytest
 import yaml
 
+from composeconv import records
 from composeconv.backends import TARGETS, ConvertOptions
 from composeconv.backends.swarm import STACK_FILE, convert
 from composeconv.diagnostics import Level

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from composeconv import records
 from typing import Any
 
 import pytest
 
+from composeconv import records
 from composeconv.backends import ConvertOptions
 from composeconv.backends.swarm import DIAGNOSTIC_CODES, convert
 from composeconv.backends.swarm.docs import BEGIN, END, handling_table, render_section

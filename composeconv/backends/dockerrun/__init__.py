@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...model import Project, Service, encode_project
+from ...records import fields, is_record
 from ...model.types import Hook
 from .. import ConvertOptions, ConvertResult, OutputFile
 from ..common import dependency_order, secret_env_patterns, stable_hash
@@ -73,6 +74,27 @@ def _nul_paths(doc: object, path: tuple = ()) -> list[tuple]:
     return found
 
 
+def _holds_nul(value: object) -> bool:
+    """Whether a NUL character is anywhere in value (a quick scan; _nul_paths then finds where)."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        t = type(v)
+        if t is str:
+            if "\x00" in v:
+                return True
+        elif t is dict:
+            for k, x in v.items():  # type: ignore[attr-defined]
+                if type(k) is str and "\x00" in k:
+                    return True
+                todo.append(x)
+        elif t is list or t is tuple:
+            todo.extend(v)  # type: ignore[arg-type]
+        elif is_record(v):
+            todo.extend(getattr(v, f.name) for f in fields(v))
+    return False
+
+
 def convert(project: Project, options: ConvertOptions) -> ConvertResult:
     """The script (run.sh) and, when writing a folder, the content of its secrets and configs."""
     extra = dict(options.extra)
@@ -81,7 +103,7 @@ def convert(project: Project, options: ConvertOptions) -> ConvertResult:
     if patterns is None:
         ctx.error("dockerrun-bad-option", "options.extra secret_env must be a list of names or patterns", ())
     # a command-line argument cannot carry a NUL character, so such a value cannot reach docker
-    nul = _nul_paths(encode_project(project, compose_json=False, secret_content=True))
+    nul = _nul_paths(encode_project(project, compose_json=False, secret_content=True)) if _holds_nul(project) else []
     if nul:
         for path in nul:
             ctx.error("dockerrun-nul", "a NUL character cannot be passed to docker on a command line", path)
