@@ -42,7 +42,7 @@ test-fast: venv
 	$(BIN)/python -m pytest $(XDIST) -m "not slow and not engine" $(PYTEST_ARGS)
 
 bench: venv
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --runs 7 --compose-max 1000
 
 clean:
 	rm -rf out build dist .pytest_cache .hypothesis *.egg-info

@@ -1,7 +1,7 @@
 """Benchmark: composeconv against `docker-compose config` on generated files; prints medians and ratios.
 
-Runs the commands alternately (so background load hits both alike), measures wall time and peak
-memory (max RSS of the child, from wait4) and prints a Markdown table. Inputs come from the shared
+Runs the commands alternately, every size in every round (so background load hits them alike),
+measures wall time and peak memory (max RSS of the child, from wait4) and prints a Markdown table. Inputs come from the shared
 generator ../shared/bench/gen_compose.py so figures match the ones in the project's issues.
 
 Usage: .venv/bin/python bench/run.py [--sizes 10,1000,5000] [--runs 5] [--targets kubernetes,swarm,docker-run]
@@ -76,6 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="composeconv-bench-") as tmp:
         base = Path(tmp)
         results: dict[tuple[int, str], list[tuple[float, int]]] = {}
+        plans: dict[int, tuple[Path, dict[str, list[str]], dict[str, Path]]] = {}
         for n in sizes:
             work = base / f"n{n}"
             work.mkdir()
@@ -89,11 +90,18 @@ def main() -> None:
             for t in targets:
                 outputs[f"composeconv {t}"] = out = work / f"out-{t}"
                 commands[f"composeconv {t}"] = [cc, "convert", "-f", "compose.yaml", "--to", t, "-o", f"{out}/"]
+            plans[n] = (work, commands, outputs)
             for name, cmd in commands.items():  # warm-up: page cache
                 measure(cmd, work, outputs.get(name))
-            for _ in range(args.runs):
+        # Each round runs every command on every size, so that a slow spell of the machine lands on all
+        # of them (the growth from 1,000 to 5,000 services compares figures taken in the same rounds).
+        for _ in range(args.runs):
+            for n in sizes:
+                work, commands, outputs = plans[n]
                 for name, cmd in commands.items():  # every run writes into a new folder
                     results.setdefault((n, name), []).append(measure(cmd, work, outputs.get(name)))
+        for n in sizes:
+            commands = plans[n][1]
             ref = results.get((n, "docker-compose config"))
             ref_t = statistics.median(w for w, _ in ref) if ref else None
             ref_m = statistics.median(m for _, m in ref) if ref else None
