@@ -23,7 +23,6 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,23 +36,41 @@ def compose_binary() -> str:
     return str(cand)
 
 
+# Peak RSS comes from wait4, and Linux keeps a process's high-water mark across exec: a child forked
+# straight from this script would report at least this script's own peak (the inputs it generated).
+# A small interpreter started without site forks the command instead, times it, and reports both.
+_LAUNCHER = """
+import os, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as f:
+    f.write(f"{wall} {usage.ru_maxrss * 1024}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(cmd: list[str], cwd: Path, fresh: Path | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS in bytes of one run of cmd (after removing the folder fresh, untimed)."""
     if fresh is not None:
         shutil.rmtree(fresh, ignore_errors=True)
     # stderr goes to a file: a pipe would fill up with diagnostics and block the child
-    with tempfile.TemporaryFile() as err_file:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err_file)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as err_file, tempfile.NamedTemporaryFile("r") as report:
+        proc = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, report.name, *cmd], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=err_file)
         err_file.seek(0)
         err = err_file.read().decode(errors="replace")
-    code = proc.returncode
-    if code != 0:
-        sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{err[-2000:]}")
-    return wall, usage.ru_maxrss * 1024
+        if proc.returncode != 0:
+            sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+        wall, rss = report.read().split()
+    return float(wall), int(rss)
 
 
 def main() -> None:
