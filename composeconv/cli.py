@@ -26,12 +26,7 @@ class Exit(Exception):
         self.code = code
 
 
-def _print_diagnostics(diags, fmt: str = "text") -> None:
-    if fmt == "json":
-        import json
-
-        sys.stderr.write(json.dumps([d.to_dict() for d in diags], indent=2) + "\n")
-        return
+def _print_diagnostics(diags) -> None:
     for d in diags:
         sys.stderr.write(d.render() + "\n")
 

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from .backends import OutputFile
 from .diagnostics import ComposeError, Diagnostic, Level
-from .output import checked_target, safe_relpath, write_atomic, write_folder
+from .output import checked_target, inside, safe_relpath, write_atomic, write_folder
 from .records import record
 
 MANIFEST = ".composeconv-manifest.json"
@@ -101,9 +101,8 @@ def update(root: Path, files: Sequence[OutputFile]) -> list[Path]:
     real_root = root.resolve()
     for stale in sorted(previous - set(wanted)):
         target = root / stale
-        parent = target.parent.resolve()
         # only files of the folder itself: never a link, never through a link that leads out of it
-        if (parent == real_root or real_root in parent.parents) and target.is_file() and not target.is_symlink():
+        if inside(real_root, target.parent.resolve()) and target.is_file() and not target.is_symlink():
             os.unlink(target)
     # the manifest goes last, so an interrupted run leaves the previous manifest in place
     write_atomic(root / MANIFEST, json.dumps({"generator": "composeconv", "files": sorted(wanted)}, indent=2) + "\n")

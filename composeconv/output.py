@@ -53,7 +53,8 @@ def write_atomic(target: Path, content: str, mode: int = 0o644) -> None:
         raise
 
 
-def _inside(real_root: Path, path: Path) -> bool:
+def inside(real_root: Path, path: Path) -> bool:
+    """Whether the resolved path is real_root or below it."""
     return path == real_root or real_root in path.parents
 
 
@@ -64,7 +65,7 @@ def checked_target(root: Path, rel: str, real_root: Path | None = None) -> Path:
     rel = safe_relpath(rel)
     target = root / rel
     # a file directly in root (the common case) has no folder of its own to check
-    if "/" in rel and not _inside(real_root, target.parent.resolve()):
+    if target.parent != root and not inside(real_root, target.parent.resolve()):
         raise _error("output-path", f"refusing to follow a link out of the output folder: {rel!r}")
     if target.is_symlink():
         raise _error("output-path", f"refusing to overwrite a symbolic link: {rel!r}")
@@ -79,7 +80,7 @@ def write_folder(root: Path, files: Sequence[OutputFile]) -> list[Path]:
     targets = [checked_target(root, f.path, real_root) for f in files]
     written = []
     for f, target in zip(files, targets):
-        if "/" in safe_relpath(f.path):
+        if target.parent != root:
             target.parent.mkdir(parents=True, exist_ok=True)
             # checked again: a folder made just now may have been swapped for a link meanwhile
             target = checked_target(root, f.path, real_root)

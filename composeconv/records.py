@@ -178,6 +178,8 @@ def _make_init(cls: type, flds: tuple[Field, ...]) -> Callable[..., None]:
                 value = default
             elif factory is not MISSING:
                 value = factory()
+            elif not init:
+                continue  # as with dataclasses: a field outside __init__ without a default stays unset
             else:
                 raise TypeError(f"{qualname}.__init__() missing 1 required argument: {name!r}")
             setter(self, name, value)
@@ -210,15 +212,16 @@ def _compiled_init(cls: type, flds: tuple[Field, ...]) -> Callable[..., None]:
             env[f"_d{i}"] = f.default
         if f.default_factory is not MISSING:
             env[f"_f{i}"] = f.default_factory
-        if not f.init:
-            value = f"_d{i}" if f.default is not MISSING else (f"_f{i}()" if f.default_factory is not MISSING
-                                                                else None)
-            if value is None:
-                continue
-        elif f.default_factory is not MISSING:
+        if f.init and f.default_factory is not MISSING:
             value = f"_f{i}() if {f.name} is _FACTORY else {f.name}"
-        else:
+        elif f.init:
             value = f.name
+        elif f.default is not MISSING:
+            value = f"_d{i}"
+        elif f.default_factory is not MISSING:
+            value = f"_f{i}()"
+        else:
+            continue  # as with dataclasses: a field outside __init__ without a default stays unset
         if f.init:
             default = f"=_d{i}" if f.default is not MISSING else ("=_FACTORY" if f.default_factory is not MISSING
                                                                   else "")

@@ -227,7 +227,8 @@ class Document:
     warnings    non-fatal findings (unknown tags, which Compose silently ignores).
     more        the following documents of the same stream: Compose merges each in turn.
     empty       the stream held no document at all (Compose then reports "empty compose file").
-    sourcemap   key path -> Position of every mapping key and sequence item; computed on first use.
+    sourcemap   key path -> Position of every mapping key and sequence item; made while reading, or
+                on first use (a second read) when aliases make the document much bigger than its text.
     """
 
     __slots__ = ("data", "filename", "index", "reset_paths", "warnings", "more", "empty", "_source", "_sourcemap")
@@ -247,7 +248,7 @@ class Document:
                 return SourceMap()
             data, limits, cache = self._source
             if not cache:  # a second pass over the events, this time noting positions
-                cache.extend(d._sourcemap for d in _read_stream(data, self.filename, limits, True))
+                cache.extend(d._sourcemap for d in _read_stream(data, self.filename, limits))
             self._sourcemap = cache[self.index]
         return self._sourcemap
 
@@ -270,7 +271,7 @@ def parse_yaml_all(data: bytes | str, filename: str, *, limits: Limits | None = 
     if len(raw) > limits.max_bytes:
         raise ComposeError(_error(filename, "yaml-too-large",
                                   f"file is {len(raw)} bytes, over the limit of {limits.max_bytes} bytes"))
-    docs = _read_stream(raw, filename, limits, True, keep_markers, optional_map=True)
+    docs = _read_stream(raw, filename, limits, keep_markers, optional_map=True)
     source = (raw, limits, [])
     for doc in docs:
         doc._source = source
@@ -356,8 +357,8 @@ def _syntax_error(exc: yaml.YAMLError, data: bytes, filename: str) -> ComposeErr
                                hint=getattr(exc, "context", None)))
 
 
-def _read_stream(data: bytes, filename: str, limits: Limits, track: bool,
-                 keep_markers: bool = True, optional_map: bool = False) -> list[Document]:
+def _read_stream(data: bytes, filename: str, limits: Limits, keep_markers: bool = True,
+                 optional_map: bool = False) -> list[Document]:
     docs: list[Document] = []
     try:
         get = _CParser(data).get_event if _CParser is not None else _python_events(data)
@@ -366,7 +367,7 @@ def _read_stream(data: bytes, filename: str, limits: Limits, track: bool,
             if e is None or type(e) is StreamEndEvent:
                 return docs
             if type(e) is DocumentStartEvent:
-                docs.append(_Reader(get, filename, limits, track, len(docs), e, keep_markers, optional_map).read())
+                docs.append(_Reader(get, filename, limits, len(docs), e, keep_markers, optional_map).read())
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, data, filename) from None
 
@@ -399,12 +400,11 @@ _NOKEY = object()  # a mapping waiting for its next key
 class _Reader:
     """Builds one document straight from parser events (far faster than PyYAML's node graph)."""
 
-    def __init__(self, get: Callable[[], Any], filename: str, limits: Limits, track: bool, index: int,
+    def __init__(self, get: Callable[[], Any], filename: str, limits: Limits, index: int,
                  start: DocumentStartEvent, keep_markers: bool, optional_map: bool = False) -> None:
-        self.get, self.filename, self.limits, self.track, self.index = get, filename, limits, track, index
+        self.get, self.filename, self.limits, self.index = get, filename, limits, index
         self.start, self.keep_markers, self.has_markers = start, keep_markers, False
         self.optional_map = optional_map  # the key-path map may be left to a second pass when costly
-        self.decoded = self.expanded = 0
         self.errors: list[tuple[int, Diagnostic]] = []  # (precedence, diagnostic), in compose-go's order
         self.warnings: list[Diagnostic] = []
         self.anchors: dict[str, _Anchor] = {}
@@ -414,7 +414,7 @@ class _Reader:
         self.cyclic: str | None = None
 
     def read(self) -> Document:
-        get, track, limits, anchors, marked = self.get, self.track, self.limits, self.anchors, self.marked
+        get, limits, anchors, marked = self.get, self.limits, self.anchors, self.marked
         hints, words, resolve = _HINT, _PLAIN_WORDS, _resolve_plain
         stack: list[list] = []
         top: list | None = None
@@ -434,8 +434,7 @@ class _Reader:
                             and value != "<<" and value not in top[4]:
                         top[2] = top[3] = value  # the common case of a plain string key, inline for speed
                         top[4][value] = e
-                        if track:
-                            top[11][value] = self._pos(e)
+                        top[11][value] = self._pos(e)
                         continue
                 else:
                     value = self._scalar(e, stack, top is not None and not (top[1] and top[2] is _NOKEY))
@@ -456,7 +455,7 @@ class _Reader:
                 if marker:
                     self._note_marker(stack, marker_depth)
                 frame = [{} if is_map else [], is_map, _NOKEY, None, {}, None, decoded, None, marker, None,
-                         marker_depth, ({} if is_map else []) if track else None, e]
+                         marker_depth, {} if is_map else [], e]
                 if marker:
                     marker_depth = len(stack)
                 if e.anchor is not None:
@@ -469,8 +468,7 @@ class _Reader:
                 top = stack[-1] if stack else None
                 e = frame[12]  # a collection is where it starts (as a sequence item or a key)
                 value = self._merge(frame, stack) if frame[9] is not None else frame[0]
-                if track:
-                    self.positions[id(value)] = frame[11]
+                self.positions[id(value)] = frame[11]
                 if frame[8]:
                     value = Reset(value) if frame[8] == "!reset" else Override(value)
                     marker_depth = frame[10]
@@ -497,15 +495,13 @@ class _Reader:
                 if top is not None and not (top[1] and top[2] is _NOKEY):
                     marked.append(("alias", self._parts(stack), a, marker_depth, e))
             elif t is DocumentEndEvent:
-                self.decoded, self.expanded = decoded, expanded
-                return self._done(root)
+                return self._done(root, decoded, expanded)
             else:  # pragma: no cover - the parser emits nothing else inside a document
                 continue
             if top is None:
                 root = value
             elif not top[1]:
-                if track:
-                    top[11].append(self._pos(e))
+                top[11].append(self._pos(e))
                 top[0].append(value)
             elif top[2] is _NOKEY:
                 self._key(top, e, t, value, stack)
@@ -578,14 +574,12 @@ class _Reader:
                       f"{_go_value(value)}", e, stack)
             value = _go_value(value)
         frame[2], frame[3] = value, raw
-        if self.track:
-            frame[11][value] = self._pos(e)
+        frame[11][value] = self._pos(e)
 
     def _merge(self, frame: list, stack: list[list]) -> dict:
         """Apply a `<<` key: explicit keys win, then earlier merge sources over later ones."""
         explicit, merge = frame[0], frame[5]
-        if self.track:
-            self.keep.append(explicit)
+        self.keep.append(explicit)
         sources = [] if type(merge) is Reset else [merge.value] if type(merge) is Override else \
             merge if type(merge) is list else [merge]
         merged: dict = {}
@@ -598,15 +592,13 @@ class _Reader:
                 self._add(1, "yaml-merge", "map merge requires map or sequence of maps as the value", frame[9], stack)
                 continue
             merged.update(src)
-            if self.track:
-                positions.update(self.positions.get(id(src), {}))
+            positions.update(self.positions.get(id(src), {}))
         for k, v in explicit.items():
             if type(v) is Reset and k in merged:
                 v.fallback = merged[k]  # compose-go drops the tagged entry before the merge fills it in
             merged[k] = v
-        if self.track:
-            positions.update(frame[11])
-            frame[11] = positions
+        positions.update(frame[11])
+        frame[11] = positions
         if frame[7] is not None:
             frame[7].value = merged
         return merged
@@ -620,7 +612,8 @@ class _Reader:
         self._add(-1, code, message, e, stack)
         raise ComposeError([d for _, d in sorted(self.errors, key=lambda x: x[0])])
 
-    def _done(self, root: Any) -> Document:
+    def _done(self, root: Any, decoded: int, expanded: int) -> Document:
+        # decoded: nodes of the document with aliases expanded; expanded: those reached through aliases
         reset_paths: list[KeyPath] = []
         if self.marked and not self.errors:
             try:
@@ -635,9 +628,8 @@ class _Reader:
             raise ComposeError([d for _, d in sorted(self.errors, key=lambda x: x[0])])
         # positions are flattened from the tree with its markers: the path of an item after a dropped
         # !reset item is counted without it, and the stripped copy has other containers
-        cheap = self.expanded <= max(EAGER_MAP_EXPANSION, self.decoded - self.expanded)
-        sourcemap = _flatten(root, self.positions, self._pos(self.start)) \
-            if self.track and (cheap or not self.optional_map) else None
+        cheap = expanded <= max(EAGER_MAP_EXPANSION, decoded - expanded)
+        sourcemap = _flatten(root, self.positions, self._pos(self.start)) if cheap or not self.optional_map else None
         if self.has_markers and not self.keep_markers:
             root = _strip(root, {}, False)
         doc = Document(root, self.filename, self.index, tuple(reset_paths), tuple(self.warnings))

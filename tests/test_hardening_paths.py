@@ -202,13 +202,18 @@ def test_link_in_place_of_a_managed_file_is_not_written_through(tmp_path: Path, 
     _untouched(outside)
 
 
+def _swap_for_link(folder: Path, outside: Path) -> None:
+    """Replace an output folder holding victim.yaml by a link to a folder outside."""
+    (folder / "victim.yaml").unlink()
+    folder.rmdir()
+    folder.symlink_to(outside, target_is_directory=True)
+
+
 def test_stale_files_are_never_removed_through_a_link(tmp_path: Path, outside: Path) -> None:
     out = tmp_path / "out"
     managed.update(out, _files("keep.yaml", "sub/victim.yaml"))
     # the folder is changed behind composeconv's back: sub/ becomes a link to a folder outside
-    (out / "sub" / "victim.yaml").unlink()
-    (out / "sub").rmdir()
-    (out / "sub").symlink_to(outside, target_is_directory=True)
+    _swap_for_link(out / "sub", outside)
     managed.update(out, _files("keep.yaml"))  # sub/victim.yaml is stale now
     _untouched(outside)
     # and a stale file that became a link to a file outside is left alone too
@@ -222,9 +227,7 @@ def test_stale_files_are_never_removed_through_a_link(tmp_path: Path, outside: P
 def test_check_never_shows_files_outside(tmp_path: Path, outside: Path) -> None:
     out = tmp_path / "out"
     managed.update(out, _files("keep.yaml", "sub/victim.yaml"))
-    (out / "sub" / "victim.yaml").unlink()
-    (out / "sub").rmdir()
-    (out / "sub").symlink_to(outside, target_is_directory=True)
+    _swap_for_link(out / "sub", outside)
     with pytest.raises(ComposeError) as info:
         managed.check(out, _files("keep.yaml"))
     assert info.value.diagnostics[0].code == "output-path"

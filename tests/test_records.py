@@ -179,3 +179,14 @@ def test_compiled_init_matches_the_generic_one(kw_only):
     assert Bag().items == [] and b.count == 2
     with pytest.raises(TypeError):
         Bag(count=1)
+
+
+def test_field_outside_init_without_default_stays_unset_as_with_dataclasses():
+    for make in (dataclasses.dataclass, record(frozen=False, slots=False)):
+        class Later:
+            name: str = "a"
+            cache: dict = dataclasses.field(init=False) if make is dataclasses.dataclass else records.field(init=False)
+        cls = make(Later)
+        for _ in range(records.COMPILE_AFTER + 2):  # the generic __init__, then the compiled one
+            obj = cls(name="b")
+            assert obj.name == "b" and not hasattr(obj, "cache")

@@ -374,9 +374,8 @@ def test_first_pass_positions_equal_second_pass_positions(monkeypatch) -> None:
 
 
 def _without_cheap_map(done):
-    def patched(self, root):
-        self.expanded = self.decoded + 1  # more nodes through aliases than the document's own: costly
-        return done(self, root)
+    def patched(self, root, decoded, expanded):
+        return done(self, root, decoded, decoded + 1)  # more nodes through aliases than its own: costly
     return patched
 
 

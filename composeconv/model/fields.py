@@ -34,6 +34,6 @@ def field_default(f: records.Field) -> Any:
     """The value a model field has when the Compose file does not set it."""
     if f.default is not records.MISSING:
         return f.default
-    if f.default_factory is not records.MISSING:  # type: ignore[misc]
-        return f.default_factory()  # type: ignore[misc]
+    if f.default_factory is not records.MISSING:
+        return f.default_factory()
     return None
